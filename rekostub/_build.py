@@ -1,0 +1,76 @@
+"""Fixture -> State: build the fake's collections from a parsed fixture (vectorised)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ._fixture import CollectionSpec, Fixture
+from ._matcher import grouped_mean
+from ._model import Collection, Face, copy_collection
+from ._state import DEFAULT_ACCOUNT_ID, State
+
+__all__ = ["state_from_fixture"]
+
+# Built templates, one per Fixture object: a fixture file is parsed and built once per process;
+# each fake gets a cheap copy. Keyed by id() with the Fixture kept alive in the value.
+_TEMPLATES: dict[int, tuple[Fixture, dict[str, Collection]]] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def _build_collection(spec: CollectionSpec) -> Collection:
+    col = Collection(spec.collection_id, face_model_version=spec.face_model_version)
+    faces = [
+        Face(
+            face_id=s.face_id,
+            image_id=s.image_id,
+            seed=s.seed,
+            identity=s.identity,
+            similarity=s.similarity,
+            embedding=s.embedding,
+            external_image_id=s.external_image_id,
+            user_id=s.user_id,
+        )
+        for s in spec.faces
+    ]
+    col.add_faces(faces, spec.vectors)
+    for user_id in spec.users:
+        col.add_user(user_id)
+    user_rows: dict[str, int] = {}
+    groups: list[int] = []
+    rows: list[int] = []
+    for row, face in enumerate(faces):
+        if face.user_id is not None:
+            col.users[face.user_id].face_ids[face.face_id] = None
+            groups.append(user_rows.setdefault(face.user_id, len(user_rows)))
+            rows.append(row)
+    if user_rows:
+        means = grouped_mean(
+            np.ascontiguousarray(spec.vectors[rows]), np.asarray(groups, dtype=np.intp), len(user_rows)
+        )
+        col.user_vectors.add_many(list(user_rows), means)
+    return col
+
+
+def _template(fixture: Fixture) -> dict[str, Collection]:
+    with _TEMPLATES_LOCK:
+        hit = _TEMPLATES.get(id(fixture))
+        if hit is not None and hit[0] is fixture:
+            return hit[1]
+    built = {spec.collection_id: _build_collection(spec) for spec in fixture.collections}
+    with _TEMPLATES_LOCK:
+        _TEMPLATES[id(fixture)] = (fixture, built)
+    return built
+
+
+def state_from_fixture(fixture: Fixture) -> State:
+    """A fresh State reproducing the fixture; building happens once per Fixture object."""
+    options = fixture.options
+    state = State(
+        account_id=str(options.get("account_id", DEFAULT_ACCOUNT_ID)),
+        updating_seconds=float(options.get("updating_seconds", 0)),
+    )
+    state.collections = {cid: copy_collection(c) for cid, c in _template(fixture).items()}
+    state.extras["fixture"] = fixture
+    return state

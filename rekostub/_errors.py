@@ -1,0 +1,77 @@
+"""Errors: the AWS error answers the fake sends, and rekostub's own exceptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "FixtureError",
+    "NotEmulatedError",
+    "RekostubError",
+    "ServiceError",
+    "error_status",
+    "invalid_parameter",
+]
+
+# Codes whose real HTTP status is 500; every other Rekognition error is 400 (REKOGNITION_BEHAVIOR: wire).
+_STATUS_500 = frozenset({"InternalServerError", "ThrottlingException", "ServiceUnavailableException"})
+
+
+def error_status(code: str) -> int:
+    """The HTTP status Rekognition answers ``code`` with."""
+    return 500 if code in _STATUS_500 else 400
+
+
+class ServiceError(Exception):
+    """An error answer, exactly as the service would send it.
+
+    Raised by operations and by validation; the hook turns it into an HTTP answer, and botocore
+    turns that into ``ClientError`` (or the modeled ``client.exceptions.<Code>``).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = error_status(code) if status is None else status
+        self.extra = dict(extra or {})
+
+
+def invalid_parameter(message: str = "Request has invalid parameters.") -> ServiceError:
+    """``InvalidParameterException`` with AWS's generic text unless a known one is given."""
+    return ServiceError("InvalidParameterException", message)
+
+
+class RekostubError(Exception):
+    """A problem with how rekostub is used (not an AWS answer). Never sent over the wire."""
+
+
+class FixtureError(RekostubError, ValueError):
+    """A fixture could not be loaded. Names the source, the path inside it, and what is wrong."""
+
+    def __init__(self, problem: str, *, source: str = "<dict>", path: str = "") -> None:
+        where = f"{source}: {path}" if path else source
+        super().__init__(f"bad rekostub fixture {where}: {problem}")
+        self.source = source
+        self.path = path
+        self.problem = problem
+
+
+class NotEmulatedError(RekostubError, NotImplementedError):
+    """A Rekognition operation rekostub does not emulate was called while rekostub was on."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(
+            f"rekostub does not emulate Rekognition {operation}, so the call was stopped before "
+            f"it could reach AWS. Script an answer for it with "
+            f"fake.add_response({operation!r}, {{...}}) (validated against {operation}'s output "
+            f"shape), or stop rekostub for this client."
+        )
+        self.operation = operation

@@ -1,0 +1,154 @@
+"""The fake's data: collections, users and faces, kept in step with the matcher's vectors.
+
+Plain data and the mutations that keep the vector indexes consistent. Nothing here knows about
+requests, HTTP or error answers: operations (``rekostub._ops``) check and then call these.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from ._embedding import DIM
+from ._matcher import VectorIndex, unit_mean
+
+__all__ = ["Collection", "Face", "User"]
+
+Vector = npt.NDArray[np.float32]
+
+
+@dataclass
+class Face:
+    """One indexed face. ``seed`` is the identity's seed (None for an explicit embedding)."""
+
+    face_id: str
+    image_id: str
+    seed: Optional[int] = None
+    identity: Optional[str] = None
+    similarity: Optional[float] = None
+    embedding: Optional[tuple[float, ...]] = None
+    external_image_id: Optional[str] = None
+    user_id: Optional[str] = None
+    bounding_box: Optional[dict[str, float]] = None
+    confidence: float = 99.99
+    #: What the face looked like when indexed from an image (FaceDetail fields), if it was.
+    detail: Optional[dict[str, object]] = None
+
+
+@dataclass
+class User:
+    """A user vector's owner. Status is derived: see :meth:`status`."""
+
+    user_id: str
+    #: Face ids in association order (a dict used as an ordered set).
+    face_ids: dict[str, None] = field(default_factory=dict)
+    #: time.monotonic() value until which the user reads UPDATING after an (dis)association.
+    updating_until: Optional[float] = None
+
+    def status(self, now: float) -> str:
+        if not self.face_ids:
+            return "CREATED"
+        if self.updating_until is not None and now < self.updating_until:
+            return "UPDATING"
+        return "ACTIVE"
+
+
+class Collection:
+    """A face collection: faces, users, and one vector index for each."""
+
+    def __init__(
+        self,
+        collection_id: str,
+        *,
+        face_model_version: str = "7.0",
+        created: Optional[_dt.datetime] = None,
+    ) -> None:
+        self.collection_id = collection_id
+        self.face_model_version = face_model_version
+        self.created = created or _dt.datetime.now(_dt.timezone.utc)
+        self.faces: dict[str, Face] = {}
+        self.users: dict[str, User] = {}
+        self.face_vectors = VectorIndex(DIM)
+        self.user_vectors = VectorIndex(DIM)
+
+    # -- faces ---------------------------------------------------------------------------------
+    def add_face(self, face: Face, vector: Vector) -> None:
+        """Index a face that belongs to no user yet."""
+        self.faces[face.face_id] = face
+        self.face_vectors.add(face.face_id, vector)
+
+    def add_faces(self, faces: list[Face], vectors: npt.NDArray[np.float32]) -> None:
+        """Index many faces at once (fixture loading); their users are linked by :meth:`link`."""
+        for face in faces:
+            self.faces[face.face_id] = face
+        self.face_vectors.add_many([f.face_id for f in faces], vectors)
+
+    def remove_face(self, face_id: str) -> None:
+        """Delete a face (the caller has checked it belongs to no user)."""
+        face = self.faces.pop(face_id)
+        self.face_vectors.remove(face_id)
+        if face.user_id is not None:  # defensive: keep users consistent
+            self._unlink(self.users[face.user_id], [face_id])
+
+    # -- users ---------------------------------------------------------------------------------
+    def add_user(self, user_id: str) -> User:
+        user = User(user_id)
+        self.users[user_id] = user
+        return user
+
+    def remove_user(self, user_id: str) -> None:
+        """Delete a user; its faces stay in the collection, unassociated."""
+        user = self.users.pop(user_id)
+        for face_id in user.face_ids:
+            self.faces[face_id].user_id = None
+        if user_id in self.user_vectors:
+            self.user_vectors.remove(user_id)
+
+    def associate(self, user: User, face_ids: Iterable[str], *, updating_until: float) -> None:
+        """Put faces on a user and recompute that user's vector (only that user's)."""
+        for face_id in face_ids:
+            self.faces[face_id].user_id = user.user_id
+            user.face_ids[face_id] = None
+        user.updating_until = updating_until
+        self.refresh_user(user)
+
+    def disassociate(self, user: User, face_ids: Iterable[str], *, updating_until: float) -> None:
+        self._unlink(user, face_ids)
+        user.updating_until = updating_until
+
+    def _unlink(self, user: User, face_ids: Iterable[str]) -> None:
+        for face_id in face_ids:
+            user.face_ids.pop(face_id, None)
+            face = self.faces.get(face_id)
+            if face is not None:
+                face.user_id = None
+        self.refresh_user(user)
+
+    def refresh_user(self, user: User) -> None:
+        """Recompute one user's vector: the normalised mean of its faces' vectors."""
+        if not user.face_ids:
+            if user.user_id in self.user_vectors:
+                self.user_vectors.remove(user.user_id)
+            return
+        rows = np.stack([self.face_vectors.get(f) for f in user.face_ids])
+        self.user_vectors.add(user.user_id, unit_mean(rows))
+
+    def user_vector(self, user_id: str) -> Optional[Vector]:
+        return self.user_vectors.get(user_id) if user_id in self.user_vectors else None
+
+
+def copy_collection(col: Collection) -> Collection:
+    """An independent deep copy (faces, users and both vector indexes)."""
+    from dataclasses import replace
+
+    new = Collection(col.collection_id, face_model_version=col.face_model_version, created=col.created)
+    new.faces = {k: replace(f) for k, f in col.faces.items()}
+    new.users = {k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in col.users.items()}
+    new.face_vectors = col.face_vectors.copy()
+    new.user_vectors = col.user_vectors.copy()
+    return new

@@ -1,0 +1,47 @@
+"""SearchUsers: find users close to a face or to another user's vector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._errors import ServiceError, invalid_parameter
+from .._model import Collection
+from .._registry import RequestContext, operation
+from .._state import State
+from ._common import Vector, face_or_invalid, user_matches
+
+__all__ = ["search_users"]
+
+
+@operation("SearchUsers")
+def search_users(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    face_id = params.get("FaceId")
+    user_id = params.get("UserId")
+    if (face_id is None) == (user_id is None):
+        # The API: "The request must be provided with either FaceId or UserId." (Decided: both
+        # or neither is InvalidParameterException with the generic text.)
+        raise invalid_parameter()
+    col = state.collection(params["CollectionId"])
+    threshold = float(params.get("UserMatchThreshold", 80.0))
+    limit = int(params.get("MaxUsers", 500))
+    response: dict[str, Any] = {}
+    query: Vector | None
+    if face_id is not None:
+        query = col.face_vectors.get(face_or_invalid(col, face_id).face_id)
+        exclude = None
+        response["SearchedFace"] = {"FaceId": face_id}
+    else:
+        query = _user_query(col, user_id)
+        exclude = user_id
+        response["SearchedUser"] = {"UserId": user_id}
+    matches = [] if query is None else user_matches(col, query, threshold, limit, ctx, exclude)
+    return {"UserMatches": matches, "FaceModelVersion": col.face_model_version, **response}
+
+
+def _user_query(col: Collection, user_id: str) -> Vector | None:
+    if user_id not in col.users:
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"The user id: {user_id} does not exist in the collection: {col.collection_id}",
+        )
+    return col.user_vector(user_id)  # None for a CREATED user: no matches (Decided)

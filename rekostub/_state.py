@@ -1,0 +1,42 @@
+"""The fake's whole state: its collections and settings. Operations receive it."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ._errors import ServiceError
+from ._model import Collection
+
+__all__ = ["DEFAULT_ACCOUNT_ID", "State"]
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+class State:
+    """Collections by id (ids are case-sensitive) and the fake's settings."""
+
+    def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID, updating_seconds: float = 0) -> None:
+        self.collections: dict[str, Collection] = {}
+        self.account_id = account_id
+        #: How long users read UPDATING after AssociateFaces/DisassociateFaces (0: until the next call).
+        self.updating_seconds = float(updating_seconds)
+        #: ClientRequestToken replay: (operation, token) -> (params without token, response).
+        self.idempotency: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+        #: Image registry and other per-feature data, keyed by feature name.
+        self.extras: dict[str, Any] = {}
+
+    def collection(self, collection_id: str) -> Collection:
+        """The collection, or the ResourceNotFoundException AWS answers for a missing one."""
+        found = self.collections.get(collection_id)
+        if found is None:
+            raise ServiceError(
+                "ResourceNotFoundException", f"The collection id: {collection_id} does not exist"
+            )
+        return found
+
+    def find_collection(self, collection_id: str) -> Optional[Collection]:
+        return self.collections.get(collection_id)
+
+    def collection_arn(self, collection_id: str, region: str) -> str:
+        """As AWS prints it: without the ``arn:`` prefix (REKOGNITION_BEHAVIOR: Collections)."""
+        return f"aws:rekognition:{region}:{self.account_id}:collection/{collection_id}"
