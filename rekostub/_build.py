@@ -71,6 +71,7 @@ def state_from_fixture(fixture: Fixture) -> State:
         account_id=str(options.get("account_id", DEFAULT_ACCOUNT_ID)),
         updating_seconds=float(options.get("updating_seconds", 0)),
     )
-    state.collections = {cid: copy_collection(c) for cid, c in _template(fixture).items()}
+    for collection in _template(fixture).values():
+        state.add_collection(copy_collection(collection))
     state.extras["fixture"] = fixture
     return state

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from ._embedding import DIM
 from ._matcher import VectorIndex, unit_mean
+from ._paging import KeyOrder
 
 __all__ = ["Collection", "Face", "User"]
 
@@ -75,23 +76,29 @@ class Collection:
         self.users: dict[str, User] = {}
         self.face_vectors = VectorIndex(DIM)
         self.user_vectors = VectorIndex(DIM)
+        #: Insertion order of faces and users, for paging (ListFaces, ListUsers).
+        self.face_order = KeyOrder()
+        self.user_order = KeyOrder()
 
     # -- faces ---------------------------------------------------------------------------------
     def add_face(self, face: Face, vector: Vector) -> None:
         """Index a face that belongs to no user yet."""
         self.faces[face.face_id] = face
         self.face_vectors.add(face.face_id, vector)
+        self.face_order.add(face.face_id)
 
     def add_faces(self, faces: list[Face], vectors: npt.NDArray[np.float32]) -> None:
         """Index many faces at once (fixture loading); their users are linked by :meth:`link`."""
         for face in faces:
             self.faces[face.face_id] = face
+            self.face_order.add(face.face_id)
         self.face_vectors.add_many([f.face_id for f in faces], vectors)
 
     def remove_face(self, face_id: str) -> None:
         """Delete a face (the caller has checked it belongs to no user)."""
         face = self.faces.pop(face_id)
         self.face_vectors.remove(face_id)
+        self.face_order.remove(face_id)
         if face.user_id is not None:  # defensive: keep users consistent
             self._unlink(self.users[face.user_id], [face_id])
 
@@ -99,11 +106,13 @@ class Collection:
     def add_user(self, user_id: str) -> User:
         user = User(user_id)
         self.users[user_id] = user
+        self.user_order.add(user_id)
         return user
 
     def remove_user(self, user_id: str) -> None:
         """Delete a user; its faces stay in the collection, unassociated."""
         user = self.users.pop(user_id)
+        self.user_order.remove(user_id)
         for face_id in user.face_ids:
             self.faces[face_id].user_id = None
         if user_id in self.user_vectors:
@@ -151,4 +160,6 @@ def copy_collection(col: Collection) -> Collection:
     new.users = {k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in col.users.items()}
     new.face_vectors = col.face_vectors.copy()
     new.user_vectors = col.user_vectors.copy()
+    new.face_order = col.face_order.copy()
+    new.user_order = col.user_order.copy()
     return new

@@ -1,1 +1,62 @@
-"""pytest plugin (placeholder)."""
+"""pytest plugin: the ``fake_rekognition`` fixture, the ``rekostub`` marker, a default fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._fake import FakeRekognition
+from ._stub import stub
+
+FIXTURE_NAME = "fake_rekognition"
+MARKER_HELP = (
+    "rekostub(fixture=None, account_id=None, updating_seconds=None): answer Rekognition calls in "
+    "this test from a fresh fake built from `fixture` (a dict or a path relative to the test "
+    "file); the test gets the fake_rekognition fixture without asking for it."
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = "default rekostub fixture file for fake_rekognition (relative to the rootdir)"
+    parser.addini("rekostub_fixture", help_text, default=None)
+    parser.getgroup("rekostub").addoption(
+        "--rekostub-fixture", dest="rekostub_fixture", default=None, help=help_text
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("rekostub") and FIXTURE_NAME not in getattr(item, "fixturenames", ()):
+            item.fixturenames.insert(0, FIXTURE_NAME)  # type: ignore[attr-defined]
+
+
+def _default_fixture(config: pytest.Config) -> Any:
+    option = config.getoption("rekostub_fixture")
+    if option:
+        return str(Path(option).resolve())
+    ini = config.getini("rekostub_fixture")
+    if ini:
+        return str(config.rootpath / str(ini))
+    return None
+
+
+@pytest.fixture
+def fake_rekognition(request: pytest.FixtureRequest) -> Iterator[FakeRekognition]:
+    """A fresh fake per test; every Rekognition client is answered by it during the test."""
+    marker = request.node.get_closest_marker("rekostub")
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    fixture = options.pop("fixture", None)
+    if isinstance(fixture, (str, Path)):
+        fixture = str(Path(request.path).parent / fixture)
+    elif fixture is None:
+        fixture = _default_fixture(request.config)
+    fake = FakeRekognition(fixture, **options)
+    with stub(fake=fake):
+        yield fake

@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from ._errors import ServiceError
 from ._model import Collection
+from ._paging import KeyOrder
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "State"]
 
@@ -17,6 +18,8 @@ class State:
 
     def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID, updating_seconds: float = 0) -> None:
         self.collections: dict[str, Collection] = {}
+        #: Creation order of collections, for ListCollections paging.
+        self.collection_order = KeyOrder()
         self.account_id = account_id
         #: How long users read UPDATING after AssociateFaces/DisassociateFaces (0: until the next call).
         self.updating_seconds = float(updating_seconds)
@@ -33,6 +36,14 @@ class State:
                 "ResourceNotFoundException", f"The collection id: {collection_id} does not exist"
             )
         return found
+
+    def add_collection(self, collection: Collection) -> None:
+        self.collections[collection.collection_id] = collection
+        self.collection_order.add(collection.collection_id)
+
+    def remove_collection(self, collection_id: str) -> None:
+        del self.collections[collection_id]
+        self.collection_order.remove(collection_id)
 
     def find_collection(self, collection_id: str) -> Optional[Collection]:
         return self.collections.get(collection_id)
