@@ -15,8 +15,9 @@ from ._errors import NotEmulatedError, ServiceError
 from ._fixture import FixtureSource, load_fixture
 from ._names import api_name, service_model
 from ._registry import OPERATIONS, RequestContext
+from ._snapshot import snapshot
 from ._state import State
-from ._validation import validate_request
+from ._validation import shape_problems, validate_request
 
 __all__ = ["FakeRekognition"]
 
@@ -62,6 +63,7 @@ class FakeRekognition:
             self.updating_seconds = updating_seconds
         self.calls = CallLog()
         self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
+        self._scripted: dict[str, collections.deque[dict[str, Any]]] = {}
         self._lock = threading.RLock()
 
     # -- settings ------------------------------------------------------------------------------
@@ -104,6 +106,35 @@ class FakeRekognition:
             queue = self._faults.setdefault(name, collections.deque())
             queue.extend([(code, message)] * times)
 
+    # -- scripted answers and snapshots -------------------------------------------------------
+    def add_response(self, operation: str, response: Mapping[str, Any]) -> None:
+        """Script the answer to an operation rekostub does not emulate (e.g. DetectLabels).
+
+        ``response`` is checked against the operation's output shape now (ValueError listing
+        every problem). Calls take scripted answers oldest first; the last one is repeated for
+        every call after it. Requests are still validated against the input shape first.
+        """
+        name = api_name(operation)
+        if name in OPERATIONS:
+            raise ValueError(
+                f"{name} is emulated by rekostub: set up its answer through the fixture or the "
+                f"API, or make it fail with fake.fail({name!r}, code)."
+            )
+        output = service_model().operation_model(name).output_shape
+        body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        problems = shape_problems(output, body) if output is not None else []
+        if problems:
+            listed = "\n  ".join(problems)
+            raise ValueError(f"that is not a valid {name} response:\n  {listed}")
+        with self._lock:
+            self._scripted.setdefault(name, collections.deque()).append(body)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The current state as a fixture dict: ``FakeRekognition(fake.snapshot())`` (or
+        ``stub(fixture=...)``) answers every search exactly as this fake does now."""
+        with self._lock:
+            return snapshot(self.state)
+
     # -- dispatch (called by the hook) ---------------------------------------------------------
     def handle(self, operation: str, body: Mapping[str, Any], region: str) -> dict[str, Any]:
         """Answer one decoded request. Returns the response dict or raises ServiceError.
@@ -119,16 +150,23 @@ class FakeRekognition:
                 op_model = service_model().operation_model(operation)
                 params = validate_request(op_model, body)
                 fn = OPERATIONS.get(operation)
-                if fn is None:
-                    raise NotEmulatedError(operation)
-                ctx = RequestContext(operation=operation, region=region, now=time.monotonic())
-                response = fn(self.state, dict(params), ctx)
+                if fn is not None:
+                    ctx = RequestContext(operation=operation, region=region, now=time.monotonic())
+                    response = fn(self.state, dict(params), ctx)
+                else:
+                    response = self._next_scripted(operation)
             except ServiceError as exc:
                 error = ErrorAnswer(exc.code, exc.message, exc.status)
                 self.calls._append(Call(operation, params, region, error=error))
                 raise
             self.calls._append(Call(operation, params, region, response=response))
             return response
+
+    def _next_scripted(self, operation: str) -> dict[str, Any]:
+        queue = self._scripted.get(operation)
+        if not queue:
+            raise NotEmulatedError(operation)
+        return queue.popleft() if len(queue) > 1 else queue[0]
 
     def _next_fault(self, operation: str) -> Optional[ServiceError]:
         queue = self._faults.get(operation)
