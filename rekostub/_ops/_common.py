@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import invalid_parameter
-from .._model import Collection, Face
+from .._errors import ServiceError, invalid_parameter
+from .._model import Collection, Face, User
 from .._registry import RequestContext
 
-__all__ = ["Vector", "face_or_invalid", "user_matches"]
+__all__ = ["Vector", "face_or_invalid", "user_matches", "user_or_not_found"]
 
 Vector = npt.NDArray[np.float32]
 
@@ -22,6 +22,17 @@ def face_or_invalid(col: Collection, face_id: str) -> Face:
     if face is None:
         raise invalid_parameter("faceId was not found in the collection.")
     return face
+
+
+def user_or_not_found(col: Collection, user_id: str) -> User:
+    """The user, or the ResourceNotFoundException naming it (Decided text)."""
+    user = col.users.get(user_id)
+    if user is None:
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"The user id: {user_id} does not exist in the collection: {col.collection_id}",
+        )
+    return user
 
 
 def user_matches(

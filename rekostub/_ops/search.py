@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import ServiceError, invalid_parameter
+from .._errors import invalid_parameter
 from .._model import Collection
 from .._registry import RequestContext, operation
 from .._state import State
-from ._common import Vector, face_or_invalid, user_matches
+from ._common import Vector, face_or_invalid, user_matches, user_or_not_found
 
 __all__ = ["search_users"]
 
@@ -39,9 +39,5 @@ def search_users(state: State, params: dict[str, Any], ctx: RequestContext) -> d
 
 
 def _user_query(col: Collection, user_id: str) -> Vector | None:
-    if user_id not in col.users:
-        raise ServiceError(
-            "ResourceNotFoundException",
-            f"The user id: {user_id} does not exist in the collection: {col.collection_id}",
-        )
+    user_or_not_found(col, user_id)
     return col.user_vector(user_id)  # None for a CREATED user: no matches (Decided)
