@@ -1,0 +1,226 @@
+"""The pytest plugin, run in a pytester sandbox: fixture, marker, default fixture, caching."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+FIXTURE: dict[str, Any] = {
+    "collections": {"staff": {"users": {"alice": {"faces": [{"identity": "alice"}]}, "dave": {}}}}
+}
+BAD: dict[str, Any] = {
+    "collections": {"staff": {"users": {"bob": {"faces": [{"face_id": "NOT-A-UUID"}]}}}}
+}
+
+CLIENT = """
+import boto3
+import pytest
+
+
+def client():
+    return boto3.client("rekognition", region_name="us-east-1")
+
+
+def alice_is_there():
+    return client().search_users(CollectionId="staff", UserId="alice")["SearchedUser"]
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "rekostub", "--strict-markers", "-p", "no:cacheprovider", *args)
+
+
+@pytest.fixture(autouse=True)
+def _helpers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(helpers=CLIENT)
+    pytester.syspathinsert()
+
+
+def test_fixture_is_fresh_per_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_fresh="""
+        from helpers import client
+
+        SEEN = []
+
+        def test_one(fake_rekognition):
+            SEEN.append(fake_rekognition)
+            c = client()
+            c.create_collection(CollectionId="made-in-test-one")
+            assert c.list_collections()["CollectionIds"] == ["made-in-test-one"]
+
+        def test_two(fake_rekognition):
+            assert fake_rekognition is not SEEN[0]
+            assert client().list_collections()["CollectionIds"] == []
+            assert len(fake_rekognition.calls) == 1
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_not_stubbed_outside_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_outside="""
+        import pytest
+        from botocore.exceptions import NoCredentialsError
+        from helpers import client
+
+        def test_plain():
+            with pytest.raises(NoCredentialsError):
+                client().list_collections()
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_marker_fixture_file_relative_to_the_test_file(pytester: pytest.Pytester) -> None:
+    sub = pytester.mkdir("sub")
+    (sub / "faces.json").write_text(json.dumps(FIXTURE))
+    (sub / "test_marked.py").write_text(
+        "import pytest\n"
+        "from helpers import alice_is_there\n"
+        "\n"
+        "@pytest.mark.rekostub(fixture='faces.json')\n"
+        "def test_injected_without_asking():\n"
+        "    assert alice_is_there() == {'UserId': 'alice'}\n"
+        "\n"
+        "@pytest.mark.rekostub(fixture='faces.json', account_id='210987654321')\n"
+        "def test_options(fake_rekognition):\n"
+        "    assert fake_rekognition.account_id == '210987654321'\n"
+        "    alice_is_there()\n"
+        "    assert [c.operation for c in fake_rekognition.calls] == ['SearchUsers']\n"
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_marker_with_a_dict_on_a_class_and_a_module(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_dict=f"""
+        import pytest
+        from helpers import alice_is_there
+
+        pytestmark = pytest.mark.rekostub(fixture={FIXTURE!r})
+
+        def test_module_marker():
+            assert alice_is_there() == {{"UserId": "alice"}}
+
+        @pytest.mark.rekostub(fixture={{"collections": {{"other": {{}}}}}})
+        class TestClass:
+            def test_closest_marker_wins(self, fake_rekognition):
+                assert list(fake_rekognition.state.collections) == ["other"]
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_command_line_default_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", faces=json.dumps(FIXTURE))
+    pytester.makepyfile(
+        test_default="""
+        from helpers import alice_is_there
+
+        def test_it(fake_rekognition):
+            assert alice_is_there() == {"UserId": "alice"}
+        """
+    )
+    run(pytester, "--rekostub-fixture", "faces.json").assert_outcomes(passed=1)
+
+
+def test_ini_default_fixture(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("data")
+    (pytester.path / "data" / "faces.json").write_text(json.dumps(FIXTURE))
+    pytester.makeini("[pytest]\nrekostub_fixture = data/faces.json\n")
+    pytester.makepyfile(
+        test_ini="""
+        from helpers import alice_is_there
+
+        def test_it(fake_rekognition):
+            assert alice_is_there() == {"UserId": "alice"}
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_no_default_fixture_means_an_empty_fake(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_empty="""
+        from helpers import client
+
+        def test_it(fake_rekognition):
+            assert client().list_collections()["CollectionIds"] == []
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_fixture_file_parsed_once_per_session(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", faces=json.dumps(FIXTURE))
+    pytester.makeconftest(
+        """
+        import rekostub._fixture as fixture_module
+
+        PARSED = []
+        _original = fixture_module._parse_text
+
+        def _counting(text, ext, source):
+            PARSED.append(source)
+            return _original(text, ext, source)
+
+        def pytest_configure(config):
+            fixture_module._parse_text = _counting
+
+        def pytest_unconfigure(config):
+            fixture_module._parse_text = _original
+            with open("parsed.json", "w") as out:
+                out.write(__import__("json").dumps(PARSED))
+        """
+    )
+    tests = "\n".join(
+        f"def test_{i}(fake_rekognition):\n    assert alice_is_there()\n" for i in range(6)
+    )
+    pytester.makepyfile(
+        test_a="from helpers import alice_is_there\n" + tests,
+        test_b="from helpers import alice_is_there\n" + tests,
+    )
+    run(pytester, "--rekostub-fixture", "faces.json").assert_outcomes(passed=12)
+    parsed = json.loads((pytester.path / "parsed.json").read_text())
+    assert len(parsed) == 1
+    assert parsed[0].endswith("faces.json")
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.rekostub(fixture=None*"])
+    assert result.ret == 0
+
+
+def test_bad_fixture_file_errors_naming_the_file(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", broken=json.dumps(BAD))
+    pytester.makepyfile(
+        test_bad="""
+        import pytest
+
+        @pytest.mark.rekostub(fixture="broken.json")
+        def test_it():
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*FixtureError*broken.json*collections.staff.users.bob.faces[[]0[]].face_id*"]
+    )
+
+
+def test_missing_default_fixture_errors_naming_the_file(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_missing="""
+        def test_it(fake_rekognition):
+            pass
+        """
+    )
+    result = run(pytester, "--rekostub-fixture", "nowhere.json")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*nowhere.json*no such file*"])
