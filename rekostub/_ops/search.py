@@ -31,6 +31,7 @@ def search_users(state: State, params: dict[str, Any], ctx: RequestContext) -> d
         exclude = None
         response["SearchedFace"] = {"FaceId": face_id}
     else:
+        assert user_id is not None  # exactly one of FaceId / UserId was given (checked above)
         query = _user_query(col, user_id)
         exclude = user_id
         response["SearchedUser"] = {"UserId": user_id}
