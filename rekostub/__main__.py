@@ -6,21 +6,38 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from ._fixture import Fixture
 
 DEMO_FIXTURE = "demo.json"
-DEMO_FACE_ID = "11111111-1111-4111-8111-111111111111"
+
+
+def _demo_face(fixture: Fixture) -> tuple[str, str]:
+    """(collection id, face id) to search from: the first face on a user in the demo fixture."""
+    for col in fixture.collections:
+        faces = [f for f in col.faces if f.user_id is not None] or list(col.faces)
+        if faces:
+            return col.collection_id, faces[0].face_id
+    raise SystemExit(f"the demo fixture {fixture.source} has no faces")
 
 
 def _demo() -> int:
     import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
 
     import rekostub
 
     path = Path(rekostub.__file__).parent / "data" / DEMO_FIXTURE
+    collection_id, face_id = _demo_face(rekostub.load_fixture(str(path)))
     with rekostub.stub(fixture=str(path)):
-        client = boto3.client("rekognition", region_name="us-east-1")
-        request = {"CollectionId": "demo-staff", "FaceId": DEMO_FACE_ID, "MaxUsers": 5}
+        # UNSIGNED: no credential look-up at all, so the demo runs on any machine, offline.
+        client = boto3.client(
+            "rekognition", region_name="us-east-1", config=Config(signature_version=UNSIGNED)
+        )
+        request = {"CollectionId": collection_id, "FaceId": face_id, "MaxUsers": 5}
         print(f"client.search_users(**{request!r})  # answered by rekostub, not AWS")
         response = client.search_users(**request)
     print(json.dumps(response, indent=2, default=str))
