@@ -18,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 INJECTED_ARG = "fake_rekognition"
 
 
-class stub:  # noqa: N801  (used like a function: ``with rekostub.stub():``)
+class stub:  # lower-case: used like a function, ``with rekostub.stub():``
     """Answer Rekognition calls from an in-memory fake while in force.
 
     ``with rekostub.stub(fixture="faces.json") as fake:`` - every Rekognition client created
