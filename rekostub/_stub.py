@@ -7,7 +7,15 @@ import inspect
 from types import TracebackType
 from typing import Any, Callable, Optional, TypeVar, cast
 
-from ._activation import Activation, activate, deactivate, hook_client, is_rekognition, unhook_client
+from ._activation import (
+    Activation,
+    activate,
+    active_for,
+    deactivate,
+    hook_client,
+    is_rekognition,
+    unhook_client,
+)
 from ._fake import FakeRekognition
 from ._fixture import FixtureSource
 
@@ -67,7 +75,10 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
         activation, newly_hooked = self._entered.pop()
         deactivate(activation)
         for client in newly_hooked:
-            unhook_client(client)
+            # Another stub still covering it (exits out of order) needs the handlers; inert
+            # handlers left on a client answer nothing, so keeping them is always safe.
+            if active_for(client) is None:
+                unhook_client(client)
 
     def start(self) -> FakeRekognition:
         """Turn on without a ``with`` block (pair with :meth:`stop`)."""
