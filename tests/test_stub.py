@@ -206,6 +206,39 @@ def test_stub_of_a_client_created_before_import_rekostub() -> None:
     assert done.stdout.strip() == "alice"
 
 
+_PRE_IMPORT_NESTED = """
+import boto3
+c = boto3.client("rekognition", region_name="us-east-1")
+import rekostub
+outer = rekostub.stub(c, fixture={"collections": {"outer": {}}})
+inner = rekostub.stub(c, fixture={"collections": {"inner": {}}})
+outer.start()
+inner.start()
+outer.stop()  # out of order: inner still covers c, so c must still be answered
+print(c.list_collections()["CollectionIds"])
+inner.stop()
+"""
+
+
+def test_per_client_stubs_left_out_of_order_keep_the_client_covered() -> None:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "HTTPS_PROXY": "http://127.0.0.1:9",  # the discard port: a leak would fail, not reach AWS
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _PRE_IMPORT_NESTED],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['inner']"
+
+
 # -- nesting --------------------------------------------------------------------------------------
 
 
