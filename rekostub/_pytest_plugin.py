@@ -33,7 +33,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.get_closest_marker("rekostub") and FIXTURE_NAME not in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("rekostub") and FIXTURE_NAME not in names:
             item.fixturenames.insert(0, FIXTURE_NAME)  # type: ignore[attr-defined]
 
 
