@@ -20,10 +20,13 @@ MARKER_HELP = (
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    help_text = "default rekostub fixture file for fake_rekognition (relative to the rootdir)"
-    parser.addini("rekostub_fixture", help_text, default=None)
+    help_text = "default rekostub fixture file for fake_rekognition"
+    parser.addini("rekostub_fixture", f"{help_text} (relative to the ini file)", default=None)
     parser.getgroup("rekostub").addoption(
-        "--rekostub-fixture", dest="rekostub_fixture", default=None, help=help_text
+        "--rekostub-fixture",
+        dest="rekostub_fixture",
+        default=None,
+        help=f"{help_text} (relative to the directory pytest was started in)",
     )
 
 
@@ -41,10 +44,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _default_fixture(config: pytest.Config) -> Any:
     option = config.getoption("rekostub_fixture")
     if option:
-        return str(Path(option).resolve())
+        # Not the current directory: a test may have changed it before the fixture runs.
+        return str(config.invocation_params.dir / option)
     ini = config.getini("rekostub_fixture")
     if ini:
-        return str(config.rootpath / str(ini))
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return str(base / str(ini))
     return None
 
 
