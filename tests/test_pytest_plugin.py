@@ -128,6 +128,26 @@ def test_command_line_default_fixture(pytester: pytest.Pytester) -> None:
     run(pytester, "--rekostub-fixture", "faces.json").assert_outcomes(passed=1)
 
 
+def test_command_line_fixture_is_relative_to_where_pytest_was_started(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".json", faces=json.dumps(FIXTURE))
+    pytester.makepyfile(
+        test_chdir="""
+        import pytest
+        from helpers import alice_is_there
+
+        @pytest.fixture(autouse=True)
+        def elsewhere(tmp_path, monkeypatch):
+            monkeypatch.chdir(tmp_path)  # a test that changes directory first
+
+        def test_it(elsewhere, fake_rekognition):
+            assert alice_is_there() == {"UserId": "alice"}
+        """
+    )
+    run(pytester, "--rekostub-fixture", "faces.json").assert_outcomes(passed=1)
+
+
 def test_ini_default_fixture(pytester: pytest.Pytester) -> None:
     pytester.mkdir("data")
     (pytester.path / "data" / "faces.json").write_text(json.dumps(FIXTURE))
