@@ -18,16 +18,18 @@ def start() -> None:
         from rekostub._boot.autostart import start_from_environment
 
         start_from_environment(path)
-    except BaseException as exc:  # noqa: BLE001 - any failure must block, never pass through
+    except BaseException as exc:  # any failure must block, never pass through
         _block(f"rekostub could not start (REKOSTUB_FIXTURE={path!r}): {type(exc).__name__}: {exc}")
 
 
 def _block(reason: str) -> None:
-    message = f"{reason}. Every Rekognition call in this process is refused so that none reaches AWS."
+    message = (
+        f"{reason}. Every Rekognition call in this process is refused so that none reaches AWS."
+    )
     sys.stderr.write(f"rekostub: {message}\n")
     try:
         import botocore.session
-    except BaseException:  # noqa: BLE001 - no botocore: no Rekognition client can exist
+    except BaseException:  # no botocore: no Rekognition client can exist
         return
 
     def refuse(**_: object) -> None:
