@@ -7,6 +7,7 @@ import threading
 import numpy as np
 
 from ._fixture import CollectionSpec, Fixture
+from ._images import install_images
 from ._matcher import grouped_mean
 from ._model import Collection, Face, copy_collection
 from ._state import DEFAULT_ACCOUNT_ID, State
@@ -74,4 +75,5 @@ def state_from_fixture(fixture: Fixture) -> State:
     for collection in _template(fixture).values():
         state.add_collection(copy_collection(collection))
     state.extras["fixture"] = fixture
+    install_images(state, fixture)  # the images section (checked once per Fixture object)
     return state

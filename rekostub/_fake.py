@@ -90,6 +90,20 @@ class FakeRekognition:
             raise ValueError(f"updating_seconds must be >= 0, not {value!r}")
         self.state.updating_seconds = float(value)
 
+    @property
+    def undescribed_images(self) -> str:
+        """What an image no fixture entry and no face code describes shows: ``"no_faces"``
+        (the default), ``"derive"`` (one face) or ``"error"`` (see :mod:`rekostub._images`)."""
+        return str(self.state.extras.get("undescribed_images", "no_faces"))
+
+    @undescribed_images.setter
+    def undescribed_images(self, value: str) -> None:
+        if value not in ("no_faces", "error", "derive"):
+            raise ValueError(
+                f"undescribed_images is 'no_faces', 'error' or 'derive', not {value!r}"
+            )
+        self.state.extras["undescribed_images"] = value
+
     # -- fault injection -----------------------------------------------------------------------
     def fail(
         self, operation: str, code: str, times: int = 1, message: Optional[str] = None

@@ -54,4 +54,7 @@ def snapshot(state: State) -> dict[str, Any]:
     images = state.extras.get("snapshot_images")
     if callable(images):  # the image feature contributes its section
         result["images"] = images()
+    policy = state.extras.get("undescribed_images")
+    if policy is not None and policy != "no_faces":  # the fixture option, as set on the fake
+        result["options"]["undescribed_images"] = policy
     return result
