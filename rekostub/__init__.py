@@ -11,6 +11,7 @@ from ._calls import Call, CallLog, ErrorAnswer
 from ._errors import FixtureError, NotEmulatedError, RekostubError
 from ._fake import FakeRekognition
 from ._fixture import load_fixture
+from ._imagecodec import face_image
 from ._stub import stub
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "FixtureError",
     "NotEmulatedError",
     "RekostubError",
+    "face_image",
     "load_fixture",
     "stub",
 ]
