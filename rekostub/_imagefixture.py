@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,23 +68,36 @@ _BOX_KEYS = ("Left", "Top", "Width", "Height")
 _QUALITY_KEYS = ("Brightness", "Sharpness")
 _HEX = frozenset("0123456789abcdef")
 
-_REGISTRIES: dict[int, tuple[Fixture, ImageRegistry]] = {}
+_REGISTRIES: dict[int, tuple[weakref.ref[Fixture], ImageRegistry]] = {}
 _REGISTRIES_LOCK = threading.Lock()
+_EMPTY = ImageRegistry({}, {}, {})
 
 
 def image_registry(fixture: Fixture) -> ImageRegistry:
-    """The checked ``images`` section of ``fixture`` (parsed once per Fixture object).
+    """The checked ``images`` section of ``fixture`` (parsed once per Fixture object, and
+    forgotten with it).
 
     Raises FixtureError naming ``images.<ref>...`` for the first problem; nothing is kept then.
     """
+    if not fixture.images:
+        return _EMPTY
+    key = id(fixture)
     with _REGISTRIES_LOCK:
-        hit = _REGISTRIES.get(id(fixture))
-        if hit is not None and hit[0] is fixture:
+        hit = _REGISTRIES.get(key)
+        if hit is not None and hit[0]() is fixture:
             return hit[1]
     registry = _SectionParser(fixture).parse()
     with _REGISTRIES_LOCK:
-        _REGISTRIES[id(fixture)] = (fixture, registry)
+        _REGISTRIES[key] = (weakref.ref(fixture), registry)
+    weakref.finalize(fixture, _forget, key)  # a dict fixture's entry goes with the fixture
     return registry
+
+
+def _forget(key: int) -> None:
+    with _REGISTRIES_LOCK:
+        hit = _REGISTRIES.get(key)
+        if hit is not None and hit[0]() is None:
+            del _REGISTRIES[key]
 
 
 class _SectionParser:
