@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import types
 from typing import Any
 
 import numpy as np
@@ -178,6 +179,23 @@ def test_updating_users_are_matched_with_status_updating(
     staff.state.collection("staff").users["alice"].updating_until = time.monotonic() + 600
     response = client().search_users(CollectionId="staff", FaceId=ALICE_1)
     assert response["UserMatches"][0]["User"] == {"UserId": "alice", "UserStatus": "UPDATING"}
+
+
+def test_user_updating_after_association_is_matched_as_updating(
+    client: ClientFactory, staff: rekostub.FakeRekognition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(rekostub._fake, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    staff.updating_seconds = 30
+    c = client()
+    done = c.associate_faces(CollectionId="staff", UserId="dave", FaceIds=[STRANGER])
+    assert done["UserStatus"] == "UPDATING"
+    found = c.search_users(CollectionId="staff", FaceId=STRANGER)
+    assert found["UserMatches"][0]["User"] == {"UserId": "dave", "UserStatus": "UPDATING"}
+    assert found["UserMatches"][0]["Similarity"] >= 99
+    clock[0] += 30
+    found = c.search_users(CollectionId="staff", FaceId=STRANGER)
+    assert found["UserMatches"][0]["User"] == {"UserId": "dave", "UserStatus": "ACTIVE"}
 
 
 # -- threshold ------------------------------------------------------------------------------------
