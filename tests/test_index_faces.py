@@ -387,6 +387,18 @@ def test_a_rejected_image_changes_nothing(image: dict[str, Any], code: str, mess
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_empty_bytes_are_a_validation_error() -> None:
+    c = client()
+    with rekostub.stub(fixture=EMPTY), pytest.raises(ClientError) as exc:
+        c.index_faces(CollectionId="c", Image={"Bytes": b""})
+    assert error_of(exc) == (
+        "ValidationException",
+        "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]' at "
+        "'image.bytes' failed to satisfy constraint: Member must have length greater than or "
+        "equal to 1",
+    )
+
+
 def test_oversized_bytes_are_a_validation_error() -> None:
     c = client()
     with rekostub.stub(fixture=EMPTY), pytest.raises(ClientError) as exc:
