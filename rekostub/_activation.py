@@ -72,7 +72,9 @@ def _on_before_send(
     ref: weakref.ReferenceType[Any], request: AWSPreparedRequest, **_: Any
 ) -> Optional[AWSResponse]:
     client = ref()
-    activation = active_for(client) if client is not None else None
+    if client is None:
+        return None
+    activation = active_for(client)
     if activation is None:
         return None
     return answer(request, activation.dispatcher, client.meta.region_name or "us-east-1")
@@ -133,5 +135,5 @@ def install() -> None:
             return client
 
         create_client.__rekostub_original__ = original  # type: ignore[attr-defined]
-        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        botocore.session.Session.create_client = create_client
         _installed = True
