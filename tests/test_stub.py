@@ -255,6 +255,21 @@ def test_inner_stub_wins_and_leaving_restores_the_outer(client: ClientFactory) -
     assert [call.params["CollectionId"] for call in outer.calls] == ["staff", "staff"]
 
 
+def test_an_exception_in_the_inner_stub_restores_the_outer(client: ClientFactory) -> None:
+    c = client()
+
+    def inner_fails() -> None:
+        with rekostub.stub(fixture=OTHER):
+            assert not answered_by_staff(c)
+            raise RuntimeError("inner")
+
+    with rekostub.stub(fixture=STAFF):
+        with pytest.raises(RuntimeError, match="inner"):
+            inner_fails()
+        assert answered_by_staff(c)
+    assert not_intercepted(c)
+
+
 def test_leaving_the_outer_before_the_inner(client: ClientFactory) -> None:
     c = client()
     outer = rekostub.stub(fixture=STAFF)
