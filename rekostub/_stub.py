@@ -87,6 +87,10 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
     def stop(self) -> None:
         self.__exit__(None, None, None)
 
+    def _fresh(self) -> stub:
+        """A new stub with the same settings: each decorated call (and thread) has its own."""
+        return stub(*self._clients, fixture=self._fixture, fake=self._given_fake)
+
     def __call__(self, func: F) -> F:
         inject = INJECTED_ARG in inspect.signature(func).parameters
 
@@ -94,7 +98,7 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self as fake:
+                with self._fresh() as fake:
                     if inject:
                         kwargs[INJECTED_ARG] = fake
                     return await func(*args, **kwargs)
@@ -103,7 +107,7 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self as fake:
+            with self._fresh() as fake:
                 if inject:
                     kwargs[INJECTED_ARG] = fake
                 return func(*args, **kwargs)

@@ -292,3 +292,32 @@ def test_inner_stub_of_one_client_inside_a_global_stub(client: ClientFactory) ->
         assert answered_by_staff(a)
     assert not_intercepted(a)
     assert not_intercepted(b)
+
+
+def test_decorated_calls_in_two_threads_each_keep_their_own_fake() -> None:
+    """A exits while B is still inside: B must still be answered by B's own fake."""
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    answered_by_b: list[int] = []
+
+    @rekostub.stub(fixture={"collections": {"c": {}}})
+    def run(role: str, fake_rekognition: rekostub.FakeRekognition) -> None:
+        if role == "a":
+            a_in.set()
+            assert b_in.wait(10)
+            return  # A leaves while B is inside
+        b_in.set()
+        assert a_out.wait(10)
+        boto3.client("rekognition", region_name=REGION).create_user(CollectionId="c", UserId="u")
+        answered_by_b.append(len(fake_rekognition.calls))
+
+    thread_a = threading.Thread(target=run, args=("a",))
+    thread_b = threading.Thread(target=run, args=("b",))
+    thread_a.start()
+    assert a_in.wait(10)
+    thread_b.start()
+    thread_a.join(10)
+    a_out.set()
+    thread_b.join(10)
+    assert answered_by_b == [1]
