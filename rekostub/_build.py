@@ -48,7 +48,9 @@ def _build_collection(spec: CollectionSpec) -> Collection:
             rows.append(row)
     if user_rows:
         means = grouped_mean(
-            np.ascontiguousarray(spec.vectors[rows]), np.asarray(groups, dtype=np.intp), len(user_rows)
+            np.ascontiguousarray(spec.vectors[rows]),
+            np.asarray(groups, dtype=np.intp),
+            len(user_rows),
         )
         col.user_vectors.add_many(list(user_rows), means)
     return col

@@ -13,8 +13,11 @@ __all__ = [
     "invalid_parameter",
 ]
 
-# Codes whose real HTTP status is 500; every other Rekognition error is 400 (REKOGNITION_BEHAVIOR: wire).
-_STATUS_500 = frozenset({"InternalServerError", "ThrottlingException", "ServiceUnavailableException"})
+# Codes whose real HTTP status is 500; every other Rekognition error is 400
+# (REKOGNITION_BEHAVIOR.md, the wire).
+_STATUS_500 = frozenset(
+    {"InternalServerError", "ThrottlingException", "ServiceUnavailableException"}
+)
 
 
 def error_status(code: str) -> int:

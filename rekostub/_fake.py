@@ -187,5 +187,9 @@ class FakeRekognition:
         if not queue:
             return None
         code, message = queue.popleft()
-        text = message if message is not None else _DEFAULT_MESSAGES.get(code, f"{code} (injected by rekostub)")
+        text = (
+            message
+            if message is not None
+            else _DEFAULT_MESSAGES.get(code, f"{code} (injected by rekostub)")
+        )
         return ServiceError(code, text)

@@ -155,9 +155,13 @@ def copy_collection(col: Collection) -> Collection:
     """An independent deep copy (faces, users and both vector indexes)."""
     from dataclasses import replace
 
-    new = Collection(col.collection_id, face_model_version=col.face_model_version, created=col.created)
+    new = Collection(
+        col.collection_id, face_model_version=col.face_model_version, created=col.created
+    )
     new.faces = {k: replace(f) for k, f in col.faces.items()}
-    new.users = {k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in col.users.items()}
+    new.users = {
+        k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in col.users.items()
+    }
     new.face_vectors = col.face_vectors.copy()
     new.user_vectors = col.user_vectors.copy()
     new.face_order = col.face_order.copy()

@@ -11,13 +11,13 @@ from botocore.session import get_session
 __all__ = ["api_name", "service_model"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model() -> ServiceModel:
     """botocore's loaded Rekognition model (loaded once per process)."""
     return get_session().get_service_model("rekognition")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lookup() -> dict[str, str]:
     names: dict[str, str] = {}
     for name in service_model().operation_names:

@@ -16,12 +16,14 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 class State:
     """Collections by id (ids are case-sensitive) and the fake's settings."""
 
-    def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID, updating_seconds: float = 0) -> None:
+    def __init__(
+        self, *, account_id: str = DEFAULT_ACCOUNT_ID, updating_seconds: float = 0
+    ) -> None:
         self.collections: dict[str, Collection] = {}
         #: Creation order of collections, for ListCollections paging.
         self.collection_order = KeyOrder()
         self.account_id = account_id
-        #: How long users read UPDATING after AssociateFaces/DisassociateFaces (0: until the next call).
+        #: Seconds users read UPDATING after (Dis)AssociateFaces (0: until the next call).
         self.updating_seconds = float(updating_seconds)
         #: ClientRequestToken replay: (operation, token) -> (params without token, response).
         self.idempotency: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}

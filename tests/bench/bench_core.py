@@ -108,18 +108,26 @@ def bench_load() -> tuple[float, float]:
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, numpy {np.__version__}, boto3 {boto3.__version__}")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, boto3 {boto3.__version__}"
+    )
     ours, theirs = bench_vs_stubber()
-    print(f"SearchUsers, 1,000 users: rekostub {ours * 1e6:.0f} us/call, "
-          f"Stubber {theirs * 1e6:.0f} us/call, ratio {ours / theirs:.2f}x (target <= 1.3x)")
+    print(
+        f"SearchUsers, 1,000 users: rekostub {ours * 1e6:.0f} us/call, "
+        f"Stubber {theirs * 1e6:.0f} us/call, ratio {ours / theirs:.2f}x (target <= 1.3x)"
+    )
     ours, theirs = bench_vs_numpy()
-    print(f"SearchUsers by FaceId, 100,000 users: rekostub {ours * 1e3:.2f} ms/call, "
-          f"bare numpy matvec+argpartition {theirs * 1e3:.2f} ms, ratio {ours / theirs:.2f}x "
-          f"(target <= 1.5x)")
+    print(
+        f"SearchUsers by FaceId, 100,000 users: rekostub {ours * 1e3:.2f} ms/call, "
+        f"bare numpy matvec+argpartition {theirs * 1e3:.2f} ms, ratio {ours / theirs:.2f}x "
+        f"(target <= 1.5x)"
+    )
     first, again = bench_load()
-    print(f"load a 100,000-user fixture file: {first:.2f} s first (target < 2 s), "
-          f"{again:.3f} s for another fake from the same file (parsed once)")
+    print(
+        f"load a 100,000-user fixture file: {first:.2f} s first (target < 2 s), "
+        f"{again:.3f} s for another fake from the same file (parsed once)"
+    )
 
 
 if __name__ == "__main__":
