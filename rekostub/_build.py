@@ -6,10 +6,10 @@ import threading
 
 import numpy as np
 
-from ._fixture import CollectionSpec, Fixture
+from ._fixture import CollectionSpec, Fixture, gc_paused
 from ._images import install_images
 from ._matcher import grouped_mean
-from ._model import Collection, Face, copy_collection
+from ._model import Collection, copy_collection, new_face
 from ._state import DEFAULT_ACCOUNT_ID, State
 
 __all__ = ["state_from_fixture"]
@@ -23,7 +23,7 @@ _TEMPLATES_LOCK = threading.Lock()
 def _build_collection(spec: CollectionSpec) -> Collection:
     col = Collection(spec.collection_id, face_model_version=spec.face_model_version)
     faces = [
-        Face(
+        new_face(
             face_id=s.face_id,
             image_id=s.image_id,
             seed=s.seed,
@@ -36,8 +36,7 @@ def _build_collection(spec: CollectionSpec) -> Collection:
         for s in spec.faces
     ]
     col.add_faces(faces, spec.vectors)
-    for user_id in spec.users:
-        col.add_user(user_id)
+    col.add_users(list(spec.users))
     user_rows: dict[str, int] = {}
     groups: list[int] = []
     rows: list[int] = []
@@ -61,7 +60,8 @@ def _template(fixture: Fixture) -> dict[str, Collection]:
         hit = _TEMPLATES.get(id(fixture))
         if hit is not None and hit[0] is fixture:
             return hit[1]
-    built = {spec.collection_id: _build_collection(spec) for spec in fixture.collections}
+    with gc_paused():  # 100,000s of new objects: no point scanning them mid-build
+        built = {spec.collection_id: _build_collection(spec) for spec in fixture.collections}
     with _TEMPLATES_LOCK:
         _TEMPLATES[id(fixture)] = (fixture, built)
     return built

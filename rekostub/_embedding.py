@@ -69,19 +69,22 @@ def identity_seed(identity: str) -> int:
 
 _BASES: dict[int, _F64] = {}  # seed -> b(seed), float64 unit rows (read-only)
 _BASES_MAX = 1 << 17
+_BASES_CACHE_BATCH = 1024  # identity bases computed in larger batches are not cached
 
 
 def _identity_bases(seeds: list[int]) -> _F64:
     """The base vectors b(seed) of distinct valid ``seeds``, as rows (computed once per seed)."""
     cache = _BASES
-    known: dict[int, _F64] = {}
+    out: _F64 = np.empty((len(seeds), DIM), dtype=np.float64)
     missing: list[int] = []
-    for seed in seeds:
+    where: list[int] = []
+    for i, seed in enumerate(seeds):
         row = cache.get(seed)
         if row is None:
             missing.append(seed)
+            where.append(i)
         else:
-            known[seed] = row
+            out[i] = row
     if missing:
         digests = b"".join(
             [
@@ -89,16 +92,20 @@ def _identity_bases(seeds: list[int]) -> _F64:
                 for seed in missing
             ]
         )
-        raw = np.frombuffer(digests, dtype=">i2").reshape(len(missing), DIM).astype(np.float64)
-        norms = np.sqrt(np.sum(raw * raw, axis=1))  # sums of integers < 2**53: exact
-        rows = raw / norms[:, None]
-        rows.flags.writeable = False
-        fresh = dict(zip(missing, rows))
-        known.update(fresh)
-        if len(cache) + len(fresh) > _BASES_MAX:
-            cache.clear()
-        cache.update(fresh)
-    return np.stack([known[seed] for seed in seeds])
+        ints = np.frombuffer(digests, dtype=">i2").reshape(len(missing), DIM)
+        rows = out if len(missing) == len(seeds) else np.empty((len(missing), DIM))
+        for start in range(0, len(missing), _CHUNK):  # blocks stay in cache; rows independent
+            raw = ints[start : start + _CHUNK].astype(np.float64)
+            norms = np.sqrt(np.sum(raw * raw, axis=1))  # sums of integers < 2**53: exact
+            rows[start : start + _CHUNK] = raw / norms[:, None]
+        if rows is not out:
+            out[np.asarray(where, dtype=np.intp)] = rows
+        if len(missing) <= _BASES_CACHE_BATCH:  # big batches (fixture loads) are not cached
+            if len(cache) + len(missing) > _BASES_MAX:
+                cache.clear()
+            rows.flags.writeable = False
+            cache.update(zip(missing, rows))
+    return out
 
 
 def _check_seed(seed: object) -> int:

@@ -667,7 +667,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _bulk() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """No cyclic GC while a fixture is parsed and built.
 
     Parsing allocates hundreds of thousands of acyclic objects, which would trigger repeated
@@ -756,7 +756,7 @@ def _load_file(name: str) -> Fixture:
         ) from None
     except OSError as exc:
         raise FixtureError(f"cannot read it: {exc.strerror or exc}", source=name) from None
-    with _bulk():
+    with gc_paused():
         data = _parse_text(text, ext, name)
         fixture = _Parser(name).document(data, resolved.parent)
     with _CACHE_LOCK:
@@ -780,7 +780,7 @@ def load_fixture(source: FixtureSource) -> Fixture:
     if isinstance(source, Fixture):
         return source
     if isinstance(source, Mapping):
-        with _bulk():
+        with gc_paused():
             return _Parser("<dict>").document(source, None)
     if isinstance(source, (str, os.PathLike)):
         return _load_file(os.fsdecode(source))

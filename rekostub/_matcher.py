@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,8 @@ _F64 = npt.NDArray[np.float64]
 
 # Rows per block when computing exact similarities (keeps float64 temporaries small).
 _EXACT_CHUNK = 256
+# Rows per block when normalising many rows (fixture loading).
+_NORM_CHUNK = 2048
 
 
 # --------------------------------------------------------------------------------------------
@@ -56,15 +59,18 @@ def _rowsum(x: _F64) -> _F64:
     return np.ascontiguousarray(x[:, 0]) if x.shape[1] == 1 else np.zeros(x.shape[0])
 
 
-def _normalize_rows(x: _F64) -> npt.NDArray[np.float32]:
-    """Each float64 row divided by its norm (tree-summed squares, sqrt), rounded to float32.
+def _normalize_rows(x: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
+    """Each row (in float64) divided by its norm (tree-summed squares, sqrt), as float32.
 
     Raises ValueError for a row of norm 0 (or a non-finite norm).
     """
-    norms = np.sqrt(_rowsum(x * x))
-    if not (np.all(norms > 0.0) and np.all(np.isfinite(norms))):
-        raise ValueError("cannot normalise a zero (or non-finite) vector")
-    out: npt.NDArray[np.float32] = np.ascontiguousarray((x / norms[:, None]).astype(np.float32))
+    out: npt.NDArray[np.float32] = np.empty(x.shape, dtype=np.float32)
+    for start in range(0, x.shape[0], _NORM_CHUNK):  # blocks stay in cache; rows independent
+        block = x[start : start + _NORM_CHUNK].astype(np.float64)
+        norms = np.sqrt(_rowsum(block * block))
+        if not (np.all(norms > 0.0) and np.all(np.isfinite(norms))):
+            raise ValueError("cannot normalise a zero (or non-finite) vector")
+        out[start : start + _NORM_CHUNK] = block / norms[:, None]
     return out
 
 
@@ -150,8 +156,10 @@ def grouped_mean(
     if np.any(counts == 0):
         empty = int(np.flatnonzero(counts == 0)[0])
         raise ValueError(f"grouped_mean: group {empty} has no rows")
-    v64 = v.astype(np.float64)
     by_group = np.argsort(g, kind="stable")
+    if int(counts.max()) == 1:  # one row per group (one face per user): just normalise
+        return _normalize_rows(v[by_group])
+    v64 = v.astype(np.float64)
     starts = np.cumsum(counts) - counts
     rank = np.arange(g.size) - np.repeat(starts, counts)
     by_rank = np.argsort(rank, kind="stable")  # stable: groups ascending within a rank
@@ -319,6 +327,12 @@ class VectorIndex:
             cand = np.flatnonzero(coarse >= threshold / 100.0 - margin)
             cand_sims = coarse[cand]
         excluded_row = self._rows.get(exclude) if exclude is not None else None
+        # The common case: nothing passed the coarse filter (or only the excluded row).
+        if cand is not None and (
+            cand.size == 0
+            or (cand.size == 1 and excluded_row is not None and int(cand[0]) == excluded_row)
+        ):
+            return []
         k = limit + (1 if excluded_row is not None else 0)
         if cand_sims.size > k:
             pivot = cand_sims.size - k

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +79,8 @@ class Collection:
         #: Insertion order of faces and users, for paging (ListFaces, ListUsers).
         self.face_order = KeyOrder()
         self.user_order = KeyOrder()
+        #: Users this collection may change in place (the others are shared with a template).
+        self._owned_users: set[str] = set()
 
     # -- faces ---------------------------------------------------------------------------------
     def add_face(self, face: Face, vector: Vector) -> None:
@@ -89,10 +91,10 @@ class Collection:
 
     def add_faces(self, faces: list[Face], vectors: npt.NDArray[np.float32]) -> None:
         """Index many faces at once (fixture loading); their users are linked by :meth:`link`."""
-        for face in faces:
-            self.faces[face.face_id] = face
-            self.face_order.add(face.face_id)
-        self.face_vectors.add_many([f.face_id for f in faces], vectors)
+        ids = [f.face_id for f in faces]
+        self.faces.update(zip(ids, faces))
+        self.face_order.extend(ids)
+        self.face_vectors.add_many(ids, vectors)
 
     def remove_face(self, face_id: str) -> None:
         """Delete a face (the caller has checked it belongs to no user)."""
@@ -106,37 +108,63 @@ class Collection:
     def add_user(self, user_id: str) -> User:
         user = User(user_id)
         self.users[user_id] = user
+        self._owned_users.add(user_id)
         self.user_order.add(user_id)
         return user
+
+    def add_users(self, user_ids: list[str]) -> None:
+        """Add many new users at once (fixture loading)."""
+        new = User.__new__
+        self.users.update((u, _user(new(User), u)) for u in user_ids)
+        self._owned_users.update(user_ids)
+        self.user_order.extend(user_ids)
 
     def remove_user(self, user_id: str) -> None:
         """Delete a user; its faces stay in the collection, unassociated."""
         user = self.users.pop(user_id)
+        self._owned_users.discard(user_id)
         self.user_order.remove(user_id)
         for face_id in user.face_ids:
-            self.faces[face_id].user_id = None
+            self._set_user(face_id, None)
         if user_id in self.user_vectors:
             self.user_vectors.remove(user_id)
 
     def associate(self, user: User, face_ids: Iterable[str], *, updating_until: float) -> None:
         """Put faces on a user and recompute that user's vector (only that user's)."""
+        user = self._own_user(user.user_id)
         for face_id in face_ids:
-            self.faces[face_id].user_id = user.user_id
+            self._set_user(face_id, user.user_id)
             user.face_ids[face_id] = None
         user.updating_until = updating_until
         self.refresh_user(user)
 
     def disassociate(self, user: User, face_ids: Iterable[str], *, updating_until: float) -> None:
+        user = self._own_user(user.user_id)
         self._unlink(user, face_ids)
         user.updating_until = updating_until
 
     def _unlink(self, user: User, face_ids: Iterable[str]) -> None:
+        user = self._own_user(user.user_id)
         for face_id in face_ids:
             user.face_ids.pop(face_id, None)
-            face = self.faces.get(face_id)
-            if face is not None:
-                face.user_id = None
+            if face_id in self.faces:
+                self._set_user(face_id, None)
         self.refresh_user(user)
+
+    # -- copy-on-write: a collection copied from a fixture template shares its Face and User
+    # objects with the template until it changes one; faces are never changed in place.
+    def _set_user(self, face_id: str, user_id: Optional[str]) -> None:
+        face = _clone(self.faces[face_id])
+        face.user_id = user_id
+        self.faces[face_id] = face
+
+    def _own_user(self, user_id: str) -> User:
+        user = self.users[user_id]
+        if user_id not in self._owned_users:
+            user = User(user.user_id, dict(user.face_ids), user.updating_until)
+            self.users[user_id] = user
+            self._owned_users.add(user_id)
+        return user
 
     def refresh_user(self, user: User) -> None:
         """Recompute one user's vector: the normalised mean of its faces' vectors."""
@@ -151,17 +179,42 @@ class Collection:
         return self.user_vectors.get(user_id) if user_id in self.user_vectors else None
 
 
-def copy_collection(col: Collection) -> Collection:
-    """An independent deep copy (faces, users and both vector indexes)."""
-    from dataclasses import replace
+_FACE_DEFAULTS = {
+    name: f.default for name, f in Face.__dataclass_fields__.items() if name not in ("face_id",)
+}
 
+
+def new_face(**fields: Any) -> Face:
+    """``Face(**fields)`` for fixture loading, ~3x cheaper than the dataclass __init__."""
+    face = Face.__new__(Face)
+    face.__dict__.update(_FACE_DEFAULTS, **fields)
+    return face
+
+
+def _user(user: User, user_id: str) -> User:
+    """Fill a bare User (fixture loading: ~3x cheaper than the dataclass __init__)."""
+    user.__dict__.update(user_id=user_id, face_ids={}, updating_until=None)
+    return user
+
+
+def _clone(face: Face) -> Face:
+    """A shallow copy of a face, ~5x cheaper than dataclasses.replace."""
+    new = Face.__new__(Face)
+    new.__dict__.update(face.__dict__)
+    return new
+
+
+def copy_collection(col: Collection) -> Collection:
+    """An independent copy: changing either never shows in the other.
+
+    Face and User objects are shared (copy-on-write, see ``_set_user``/``_own_user``), so
+    copying a 100,000-user collection copies dicts and arrays, not 200,000 objects.
+    """
     new = Collection(
         col.collection_id, face_model_version=col.face_model_version, created=col.created
     )
-    new.faces = {k: replace(f) for k, f in col.faces.items()}
-    new.users = {
-        k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in col.users.items()
-    }
+    new.faces = dict(col.faces)
+    new.users = dict(col.users)
     new.face_vectors = col.face_vectors.copy()
     new.user_vectors = col.user_vectors.copy()
     new.face_order = col.face_order.copy()

@@ -41,6 +41,15 @@ class KeyOrder:
         self._keys.append(key)
         self._next += 1
 
+    def extend(self, keys: list[str]) -> None:
+        """Add many new keys at once (fixture loading); keys already present are skipped."""
+        fresh = [k for k in dict.fromkeys(keys) if k not in self._live]
+        first = self._next
+        self._live.update(zip(fresh, range(first, first + len(fresh))))
+        self._seqs.extend(range(first, first + len(fresh)))
+        self._keys.extend(fresh)
+        self._next = first + len(fresh)
+
     def remove(self, key: str) -> None:
         self._live.pop(key, None)
         if len(self._keys) > 32 and len(self._live) * 2 < len(self._keys):
