@@ -304,6 +304,14 @@ def _bound(value: Any) -> str:
     return str(value)
 
 
+def _bound_texts(what: str, low: Any, high: Any) -> tuple[str, str, tuple[str, ...]]:
+    """The max/min constraint texts for ``what`` ("length" or "value") and those that apply."""
+    t_max = f"Member must have {what} less than or equal to {_bound(high)}"
+    t_min = f"Member must have {what} greater than or equal to {_bound(low)}"
+    texts = ((t_max,) if high is not None else ()) + ((t_min,) if low is not None else ())
+    return t_max, t_min, texts
+
+
 def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -382,15 +390,10 @@ class _String(_Scalar):
         self.enum: Optional[frozenset[str]] = frozenset(enum) if enum else None
         self.pattern: Optional[_LazyPattern] = _LazyPattern(pattern) if pattern else None
         max_, min_ = metadata.get("max"), metadata.get("min")
-        self.t_max = f"Member must have length less than or equal to {_bound(max_)}"
-        self.t_min = f"Member must have length greater than or equal to {_bound(min_)}"
+        self.t_max, self.t_min, bounds = _bound_texts("length", min_, max_)
         self.t_pattern = f"Member must satisfy regular expression pattern: {pattern}"
         self.t_enum = f"Member must satisfy enum value set: [{', '.join(enum or ())}]"
-        texts = []
-        if max_ is not None:
-            texts.append(self.t_max)
-        if min_ is not None:
-            texts.append(self.t_min)
+        texts = list(bounds)
         if pattern:
             texts.append(self.t_pattern)
         if enum:
@@ -432,14 +435,7 @@ class _Number(_Scalar):
         self.integral = type_name in ("integer", "long")
         self.max: Optional[float] = metadata.get("max")
         self.min: Optional[float] = metadata.get("min")
-        self.t_max = f"Member must have value less than or equal to {_bound(self.max)}"
-        self.t_min = f"Member must have value greater than or equal to {_bound(self.min)}"
-        texts = []
-        if self.max is not None:
-            texts.append(self.t_max)
-        if self.min is not None:
-            texts.append(self.t_min)
-        self.texts = tuple(texts)
+        self.t_max, self.t_min, self.texts = _bound_texts("value", self.min, self.max)
 
     def coerce(self, value: Any, wire: bool) -> Any:
         kind = type(value)
@@ -531,14 +527,7 @@ class _Blob(_Scalar):
         super().__init__(name)
         self.max: Optional[int] = metadata.get("max")
         self.min: Optional[int] = metadata.get("min")
-        self.t_max = f"Member must have length less than or equal to {_bound(self.max)}"
-        self.t_min = f"Member must have length greater than or equal to {_bound(self.min)}"
-        texts = []
-        if self.max is not None:
-            texts.append(self.t_max)
-        if self.min is not None:
-            texts.append(self.t_min)
-        self.texts = tuple(texts)
+        self.t_max, self.t_min, self.texts = _bound_texts("length", self.min, self.max)
 
     def coerce(self, value: Any, wire: bool) -> Any:
         if wire:
@@ -653,8 +642,7 @@ class _List(_Node):
         self.min: Optional[int] = metadata.get("min")
         if self.min is not None and self.min <= 0:
             self.min = None
-        self.t_max = f"Member must have length less than or equal to {_bound(self.max)}"
-        self.t_min = f"Member must have length greater than or equal to {_bound(self.min)}"
+        self.t_max, self.t_min, _ = _bound_texts("length", self.min, self.max)
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not (isinstance(value, list) or (not wire and isinstance(value, tuple))):
@@ -723,8 +711,7 @@ class _Map(_Node):
         self.min: Optional[int] = metadata.get("min")
         if self.min is not None and self.min <= 0:
             self.min = None
-        self.t_max = f"Member must have length less than or equal to {_bound(self.max)}"
-        self.t_min = f"Member must have length greater than or equal to {_bound(self.min)}"
+        self.t_max, self.t_min, _ = _bound_texts("length", self.min, self.max)
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not isinstance(value, Mapping):

@@ -17,8 +17,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
-import numpy as np
-
+from .._facedetail import box_dict
 from .._model import Collection, Face
 from .._names import service_model
 from .._paging import decode_token, encode_token
@@ -35,11 +34,6 @@ __all__ = [
 ]
 
 
-def _f32(value: float) -> float:
-    """``value`` rounded through float32, as AWS's numbers are (0.23999999463558197)."""
-    return float(np.float32(value))
-
-
 @functools.lru_cache(maxsize=65536)
 def bounding_box(face_id: str) -> dict[str, float]:
     """A plausible BoundingBox derived from the face id: same id, same box, everywhere.
@@ -52,7 +46,7 @@ def bounding_box(face_id: str) -> dict[str, float]:
     height = width * (1.1 + 0.3 * u[1])
     left = (1.0 - width) * u[2]
     top = (1.0 - height) * u[3]
-    return {"Width": _f32(width), "Height": _f32(height), "Left": _f32(left), "Top": _f32(top)}
+    return box_dict((left, top, width, height))
 
 
 def face_record(col: Collection, face: Face) -> dict[str, Any]:

@@ -24,11 +24,12 @@ associations" has the rest):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .._errors import ServiceError
 from .._matcher import similarity
-from .._model import User
+from .._model import Collection, User
 from .._registry import RequestContext, operation
 from .._state import State
 from ._common import user_or_not_found
@@ -64,6 +65,25 @@ def _unsuccessful(face_id: str, reason: str, **extra: Any) -> dict[str, Any]:
     return {"FaceId": face_id, **extra, "Reasons": [reason]}
 
 
+def _candidates(
+    col: Collection, user: User, face_ids: list[str], unsuccessful: list[dict[str, Any]]
+) -> Iterator[tuple[str, bool]]:
+    """Each distinct face that exists and is on no other user, with whether it is on ``user``.
+
+    Unknown faces and faces of other users go to ``unsuccessful`` with their reasons.
+    """
+    for face_id in _distinct(face_ids):
+        face = col.faces.get(face_id)
+        if face is None:
+            unsuccessful.append(_unsuccessful(face_id, FACE_NOT_FOUND))
+        elif face.user_id is not None and face.user_id != user.user_id:
+            unsuccessful.append(
+                _unsuccessful(face_id, ASSOCIATED_TO_A_DIFFERENT_USER, UserId=face.user_id)
+            )
+        else:
+            yield face_id, face.user_id == user.user_id
+
+
 @operation("AssociateFaces")
 @idempotent
 def associate_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -77,16 +97,9 @@ def associate_faces(state: State, params: dict[str, Any], ctx: RequestContext) -
 
     associated: list[str] = []
     unsuccessful: list[dict[str, Any]] = []
-    for face_id in _distinct(params["FaceIds"]):
-        face = col.faces.get(face_id)
-        if face is None:
-            unsuccessful.append(_unsuccessful(face_id, FACE_NOT_FOUND))
-        elif face.user_id == user.user_id:
+    for face_id, on_user in _candidates(col, user, params["FaceIds"], unsuccessful):
+        if on_user:
             continue  # already on this user: in neither list
-        elif face.user_id is not None:
-            unsuccessful.append(
-                _unsuccessful(face_id, ASSOCIATED_TO_A_DIFFERENT_USER, UserId=face.user_id)
-            )
         else:
             confidence = None
             if user_vector is not None:
@@ -118,17 +131,10 @@ def disassociate_faces(state: State, params: dict[str, Any], ctx: RequestContext
 
     removed: list[str] = []
     unsuccessful: list[dict[str, Any]] = []
-    for face_id in _distinct(params["FaceIds"]):
-        face = col.faces.get(face_id)
-        if face is None:
-            unsuccessful.append(_unsuccessful(face_id, FACE_NOT_FOUND))
-        elif face.user_id == user.user_id:
+    for face_id, on_user in _candidates(col, user, params["FaceIds"], unsuccessful):
+        if on_user:
             removed.append(face_id)
-        elif face.user_id is not None:
-            unsuccessful.append(
-                _unsuccessful(face_id, ASSOCIATED_TO_A_DIFFERENT_USER, UserId=face.user_id)
-            )
-        # else: on no user at all: ignored (in neither list)
+        # else: a face on no user at all is ignored (in neither list)
 
     if removed:
         col.disassociate(user, removed, updating_until=ctx.now + state.updating_seconds)
