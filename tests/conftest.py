@@ -95,9 +95,21 @@ def make_client(*, endpoint_url: Optional[str] = None, **config: Any) -> Any:
 
 
 @pytest.fixture
-def client() -> ClientFactory:
-    """``client(**config)``: a new real boto3 Rekognition client (see :func:`make_client`)."""
-    return make_client
+def client() -> Iterator[ClientFactory]:
+    """``client(**config)``: a new real boto3 Rekognition client (see :func:`make_client`).
+
+    The clients are closed after the test, so a connection a control test opened to the
+    loopback listener is not left for the garbage collector to report in a later test.
+    """
+    made: list[Any] = []
+
+    def factory(**kwargs: Any) -> Any:
+        made.append(make_client(**kwargs))
+        return made[-1]
+
+    yield factory
+    for c in made:
+        c.close()
 
 
 @pytest.fixture
