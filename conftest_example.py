@@ -2,6 +2,12 @@
 
 rekostub's pytest plugin is registered when rekostub is installed, so the
 ``fake_rekognition`` fixture and the ``@pytest.mark.rekostub`` marker need no import.
+Tests then use the fixtures below::
+
+    def test_new_face_is_alice(rekognition):
+        response = rekognition.search_users(CollectionId="staff", FaceId=NEW_FACE)
+        assert response["UserMatches"][0]["User"]["UserId"] == "alice"
+
 Point the default fixture at a file once, either here (``REKOSTUB_FIXTURE_FILE``) or in
 pytest's configuration::
 
@@ -57,20 +63,3 @@ def staff() -> Iterator[rekostub.FakeRekognition]:
 def rekognition(staff: rekostub.FakeRekognition) -> Any:
     """A boto3 client; your code can also create its own, they are all intercepted."""
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-# Example tests (delete these in your project):
-def test_new_face_is_alice(rekognition: Any) -> None:
-    response = rekognition.search_users(CollectionId="staff", FaceId=NEW_FACE)
-    best = response["UserMatches"][0]
-    assert best["User"]["UserId"] == "alice"
-    assert 84.9 <= best["Similarity"] <= 85.1  # the similarity pinned in the fixture
-
-
-@pytest.mark.rekostub(fixture=STAFF)
-def test_access_denied_is_handled(fake_rekognition: rekostub.FakeRekognition) -> None:
-    client = boto3.client("rekognition", region_name="us-east-1")
-    fake_rekognition.fail("SearchUsers", "AccessDeniedException")
-    with pytest.raises(client.exceptions.AccessDeniedException):
-        client.search_users(CollectionId="staff", UserId="alice")
-    fake_rekognition.calls.assert_called_with("SearchUsers", UserId="alice")
