@@ -37,20 +37,21 @@ def _build_collection(spec: CollectionSpec) -> Collection:
     ]
     col.add_faces(faces, spec.vectors)
     col.add_users(list(spec.users))
+    users = col.users
     user_rows: dict[str, int] = {}
     groups: list[int] = []
     rows: list[int] = []
     for row, face in enumerate(faces):
-        if face.user_id is not None:
-            col.users[face.user_id].face_ids[face.face_id] = None
-            groups.append(user_rows.setdefault(face.user_id, len(user_rows)))
+        user_id = face.user_id
+        if user_id is not None:
+            users[user_id].face_ids[face.face_id] = None
+            groups.append(user_rows.setdefault(user_id, len(user_rows)))
             rows.append(row)
     if user_rows:
-        means = grouped_mean(
-            np.ascontiguousarray(spec.vectors[rows]),
-            np.asarray(groups, dtype=np.intp),
-            len(user_rows),
-        )
+        # The loader lists users' faces first, so their rows are usually 0..k-1: a view.
+        contiguous = rows[-1] == len(rows) - 1
+        vectors = spec.vectors[: len(rows)] if contiguous else spec.vectors[rows]
+        means = grouped_mean(vectors, np.asarray(groups, dtype=np.intp), len(user_rows))
         col.user_vectors.add_many(list(user_rows), means)
     return col
 

@@ -156,9 +156,11 @@ def grouped_mean(
     if np.any(counts == 0):
         empty = int(np.flatnonzero(counts == 0)[0])
         raise ValueError(f"grouped_mean: group {empty} has no rows")
-    by_group = np.argsort(g, kind="stable")
     if int(counts.max()) == 1:  # one row per group (one face per user): just normalise
-        return _normalize_rows(v[by_group])
+        if bool(np.all(g[1:] > g[:-1])):  # already in group order: no gather
+            return _normalize_rows(v)
+        return _normalize_rows(v[np.argsort(g)])
+    by_group = np.argsort(g, kind="stable")
     v64 = v.astype(np.float64)
     starts = np.cumsum(counts) - counts
     rank = np.arange(g.size) - np.repeat(starts, counts)
