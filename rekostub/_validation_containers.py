@@ -1,0 +1,235 @@
+"""The compiled nodes for container shapes: structures (members in model order, required ones
+reported as null), lists and maps (their own length first, then their contents; a list's or map's
+scalars reported once, at the container, with all of the item shape's constraints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from rekostub._validation_messages import (
+    _NOT_NULL,
+    _bound_texts,
+    _item,
+    _Mismatch,
+    _mismatch,
+    _null_item,
+    _render_any,
+)
+from rekostub._validation_nodes import _Any, _Node, _Scalar
+
+
+class _Structure(_Node):
+    __slots__ = ("members",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        # (wire key, path segment, node, required), in model order.
+        self.members: list[tuple[str, str, _Node, bool]] = []
+
+    def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
+        if not isinstance(value, Mapping):
+            exc = _mismatch(value, "structure")
+            if wire:
+                raise exc
+            problems.append(exc.item(value, path))
+            return value
+        out: Any = value
+        prefix = path + "." if path else ""
+        get = value.get
+        for key, segment, node, required in self.members:
+            item = get(key)
+            if item is None:
+                if required:
+                    problems.append(_null_item(prefix + segment))
+                continue
+            new = node.walk(item, prefix + segment, problems, wire)
+            if new is not item:
+                if out is value:
+                    out = dict(value)
+                out[key] = new
+        return out
+
+    def render(self, value: Any) -> str:
+        if not isinstance(value, Mapping):
+            return _render_any(value)
+        parts = []
+        for key, segment, node, _ in self.members:
+            item = value.get(key)
+            if item is not None:
+                parts.append(f"{segment}={node.render(item)}")
+        return f"{self.name}({', '.join(parts)})"
+
+
+def _aggregate(label: str, node: _Scalar, null_seen: bool) -> str:
+    texts = list(node.texts)
+    if null_seen:
+        texts.append(_NOT_NULL)
+    return f"{label} must satisfy constraint: [{', '.join(texts)}]"
+
+
+def _size_problem(container: _List | _Map, value: Any, path: str, problems: list[str]) -> None:
+    n = len(value)
+    if container.max is not None and n > container.max:
+        problems.append(_item(container.render(value), path, container.t_max))
+    elif container.min is not None and n < container.min:
+        problems.append(_item(container.render(value), path, container.t_min))
+
+
+class _List(_Node):
+    __slots__ = ("max", "member", "min", "t_max", "t_min")
+
+    def __init__(self, name: str, metadata: Mapping[str, Any]) -> None:
+        super().__init__(name)
+        self.member: _Node = _Any(name)
+        self.max: Optional[int] = metadata.get("max")
+        self.min: Optional[int] = metadata.get("min")
+        if self.min is not None and self.min <= 0:
+            self.min = None
+        self.t_max, self.t_min, _ = _bound_texts("length", self.min, self.max)
+
+    def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
+        if not (isinstance(value, list) or (not wire and isinstance(value, tuple))):
+            exc = _mismatch(value, "list")
+            if wire:
+                raise exc
+            problems.append(exc.item(value, path))
+            return value
+        if self.max is not None or self.min is not None:
+            _size_problem(self, value, path, problems)
+        member = self.member
+        out: Any = value
+        if isinstance(member, _Scalar):
+            bad = null_seen = False
+            check = bool(member.texts)
+            for index, item in enumerate(value):
+                if item is None:
+                    null_seen = True
+                    continue
+                try:
+                    new = member.coerce(item, wire)
+                except _Mismatch as exc:
+                    if wire:
+                        raise
+                    problems.append(exc.item(item, f"{path}.{index + 1}.member"))
+                    continue
+                if check and not bad and member.failing(new):
+                    bad = True
+                if new is not item:
+                    if out is value:
+                        out = list(value)
+                    out[index] = new
+            if bad or null_seen:
+                problems.append(
+                    f"Value '{self.render(out)}' at '{path}' failed to satisfy constraint: "
+                    + _aggregate("Member", member, null_seen)
+                )
+            return out
+        for index, item in enumerate(value):
+            item_path = f"{path}.{index + 1}.member"
+            if item is None:
+                problems.append(_null_item(item_path))
+                continue
+            new = member.walk(item, item_path, problems, wire)
+            if new is not item:
+                if out is value:
+                    out = list(value)
+                out[index] = new
+        return out
+
+    def render(self, value: Any) -> str:
+        if not isinstance(value, (list, tuple)):
+            return _render_any(value)
+        member = self.member
+        return "[" + ", ".join("null" if v is None else member.render(v) for v in value) + "]"
+
+
+class _Map(_Node):
+    __slots__ = ("key", "max", "min", "t_max", "t_min", "value")
+
+    def __init__(self, name: str, metadata: Mapping[str, Any]) -> None:
+        super().__init__(name)
+        self.key: _Node = _Any(name)
+        self.value: _Node = _Any(name)
+        self.max: Optional[int] = metadata.get("max")
+        self.min: Optional[int] = metadata.get("min")
+        if self.min is not None and self.min <= 0:
+            self.min = None
+        self.t_max, self.t_min, _ = _bound_texts("length", self.min, self.max)
+
+    def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
+        if not isinstance(value, Mapping):
+            exc = _mismatch(value, "map")
+            if wire:
+                raise exc
+            problems.append(exc.item(value, path))
+            return value
+        if self.max is not None or self.min is not None:
+            _size_problem(self, value, path, problems)
+        key_node = self.key
+        if isinstance(key_node, _Scalar):
+            keys_bad = False
+            for key in value:
+                try:
+                    key_node.coerce(key, False)
+                except _Mismatch as exc:
+                    if wire:  # pragma: no cover - JSON keys are always strings
+                        raise
+                    problems.append(exc.item(key, path))
+                    continue
+                if key_node.texts and key_node.failing(key):
+                    keys_bad = True
+            if keys_bad:
+                problems.append(
+                    f"Value '{self.render(value)}' at '{path}' failed to satisfy constraint: "
+                    + _aggregate("Map keys", key_node, False)
+                )
+        node = self.value
+        out: Any = value
+        if isinstance(node, _Scalar):
+            bad = null_seen = False
+            for key, item in value.items():
+                if item is None:
+                    null_seen = True
+                    continue
+                try:
+                    new = node.coerce(item, wire)
+                except _Mismatch as exc:
+                    if wire:
+                        raise
+                    problems.append(exc.item(item, f"{path}.{key}.member"))
+                    continue
+                if node.texts and not bad and node.failing(new):
+                    bad = True
+                if new is not item:
+                    if out is value:
+                        out = dict(value)
+                    out[key] = new
+            if bad or null_seen:
+                problems.append(
+                    f"Value '{self.render(out)}' at '{path}' failed to satisfy constraint: "
+                    + _aggregate("Map value", node, null_seen)
+                )
+            return out
+        for key, item in value.items():
+            item_path = f"{path}.{key}.member"
+            if item is None:
+                problems.append(_null_item(item_path))
+                continue
+            new = node.walk(item, item_path, problems, wire)
+            if new is not item:
+                if out is value:
+                    out = dict(value)
+                out[key] = new
+        return out
+
+    def render(self, value: Any) -> str:
+        if not isinstance(value, Mapping):
+            return _render_any(value)
+        node = self.value
+        return (
+            "{"
+            + ", ".join(f"{k}={'null' if v is None else node.render(v)}" for k, v in value.items())
+            + "}"
+        )
