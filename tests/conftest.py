@@ -75,6 +75,9 @@ def _isolated_aws_env(
     for name in _AWS_FILES:
         monkeypatch.setenv(name, str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # boto3.client() caches a default session, and with it any credentials it once found: a
+    # test that set fake credentials must not leave them for the next test's control clients.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
 
 ClientFactory = Callable[..., Any]

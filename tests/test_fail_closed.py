@@ -77,10 +77,13 @@ def test_control_an_unstubbed_client_reaches_the_listener(
     gc.collect()
 
 
-def test_control_without_credentials_an_unstubbed_call_cannot_sign(client: ClientFactory) -> None:
-    c = client()
+def test_control_without_credentials_an_unstubbed_call_cannot_sign(
+    client: ClientFactory, listener: Listener
+) -> None:
+    c = client(endpoint_url=listener.url)  # were credentials found, this is where it would go
     with pytest.raises(NoCredentialsError):
         c.search_users(CollectionId="staff", UserId="alice")
+    assert listener.connections == 0
 
 
 # -- stubbed: answered, refused or raised, never sent ----------------------------------------------

@@ -63,13 +63,17 @@ def test_fixture_is_fresh_per_test(pytester: pytest.Pytester) -> None:
 def test_not_stubbed_outside_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_outside="""
+        import boto3
         import pytest
         from botocore.exceptions import NoCredentialsError
-        from helpers import client
 
         def test_plain():
+            # A closed loopback port: even a signed request could not leave the machine.
+            plain = boto3.client(
+                "rekognition", region_name="us-east-1", endpoint_url="http://127.0.0.1:9"
+            )
             with pytest.raises(NoCredentialsError):
-                client().list_collections()
+                plain.list_collections()
         """
     )
     run(pytester).assert_outcomes(passed=1)
