@@ -1,0 +1,98 @@
+"""What a loaded fixture is: the immutable specs and the defaults a fixture may leave out.
+
+:class:`Fixture` holds :class:`CollectionSpec` s, each holding its :class:`FaceSpec` s and the
+matrix of their vectors; :data:`FixtureSource` is everything :func:`rekostub._fixture.load_fixture`
+accepts. The defaults (face model version, account id), the limits (faces per user, identity
+seeds) and the deterministic ids given to faces that name none live here too, so the checker
+(:mod:`rekostub._fixture_parser`) and the tests agree on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_FACE_MODEL_VERSION",
+    "MAX_FACES_PER_USER",
+    "SEED_LIMIT",
+    "CollectionSpec",
+    "FaceSpec",
+    "Fixture",
+    "FixtureSource",
+    "default_face_id",
+    "default_image_id",
+]
+
+
+@dataclass(frozen=True)
+class FaceSpec:
+    face_id: str
+    image_id: str
+    user_id: Optional[str] = None
+    seed: Optional[int] = None
+    identity: Optional[str] = None
+    similarity: Optional[float] = None
+    embedding: Optional[tuple[float, ...]] = None
+    external_image_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    collection_id: str
+    face_model_version: str
+    users: tuple[str, ...]
+    faces: tuple[FaceSpec, ...]
+    vectors: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Fixture:
+    source: str
+    collections: tuple[CollectionSpec, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    images: Mapping[str, Any] = field(default_factory=dict)
+    base_dir: Optional[Path] = None
+
+
+FixtureSource = Union[Fixture, Mapping[str, Any], str, "os.PathLike[str]", None]
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_FACE_MODEL_VERSION = "7.0"
+DEFAULT_ACCOUNT_ID = "123456789012"
+MAX_FACES_PER_USER = 100
+SEED_LIMIT = 2**48
+
+# --------------------------------------------------------------------------------------------
+# Small helpers (only the deterministic ids run on the happy path)
+# --------------------------------------------------------------------------------------------
+
+
+def _det_uuid(text: str) -> str:
+    """A lower-case version-4 UUID string derived from sha256(text)."""
+    b = bytearray(hashlib.sha256(text.encode()).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def default_face_id(collection_id: str, user_id: Optional[str], index: int) -> str:
+    """The FaceId given to face ``index`` of ``user_id`` (None: the loose faces) when absent."""
+    return _det_uuid(f"{collection_id}/{user_id or ''}/{index}")
+
+
+def default_image_id(collection_id: str, user_id: Optional[str], index: int) -> str:
+    """The ImageId given to a fixture face that names none."""
+    return _det_uuid(f"image:{collection_id}/{user_id or ''}/{index}")
