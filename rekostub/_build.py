@@ -9,7 +9,7 @@ import numpy as np
 from ._fixture import CollectionSpec, Fixture, gc_paused
 from ._images import install_images
 from ._matcher import grouped_mean
-from ._model import Collection, copy_collection, new_face
+from ._model import Collection, copy_collection
 from ._state import DEFAULT_ACCOUNT_ID, State
 
 __all__ = ["state_from_fixture"]
@@ -22,19 +22,7 @@ _TEMPLATES_LOCK = threading.Lock()
 
 def _build_collection(spec: CollectionSpec) -> Collection:
     col = Collection(spec.collection_id, face_model_version=spec.face_model_version)
-    faces = [
-        new_face(
-            face_id=s.face_id,
-            image_id=s.image_id,
-            seed=s.seed,
-            identity=s.identity,
-            similarity=s.similarity,
-            embedding=s.embedding,
-            external_image_id=s.external_image_id,
-            user_id=s.user_id,
-        )
-        for s in spec.faces
-    ]
+    faces = list(spec.faces)  # shared, immutable Face records
     col.add_faces(faces, spec.vectors)
     col.add_users(list(spec.users))
     users = col.users

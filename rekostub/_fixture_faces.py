@@ -23,6 +23,7 @@ from ._embedding import DIM, explicit_vector, face_vectors, identity_seed
 from ._errors import FixtureError
 from ._fixture_specs import SEED_LIMIT, FaceSpec
 from ._fixture_text import PathPart, _is_number, _kind, _render, _show
+from ._model import FACE_DEFAULTS
 
 _FACE_KEYS = frozenset(
     {
@@ -183,6 +184,7 @@ class _FaceChecker:
         # instance, 3x faster (test_fast_face_spec_equals_the_constructor pins it).
         spec: FaceSpec = _new(FaceSpec)
         attrs = spec.__dict__
+        attrs.update(FACE_DEFAULTS)
         attrs["face_id"] = face_id
         attrs["image_id"] = image_id
         attrs["user_id"] = uid

@@ -19,6 +19,8 @@ from typing import Any, Optional, Union
 import numpy as np
 import numpy.typing as npt
 
+from ._model import Face
+
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_FACE_MODEL_VERSION",
@@ -33,16 +35,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FaceSpec:
-    face_id: str
-    image_id: str
-    user_id: Optional[str] = None
-    seed: Optional[int] = None
-    identity: Optional[str] = None
-    similarity: Optional[float] = None
-    embedding: Optional[tuple[float, ...]] = None
-    external_image_id: Optional[str] = None
+#: A face of a fixture: the very record the fake keeps (:class:`rekostub._model.Face`), so a
+#: fixture's faces are shared by its template and every fake built from it, never copied.
+FaceSpec = Face
 
 
 @dataclass(frozen=True)
