@@ -5,7 +5,7 @@ scalars reported once, at the container, with all of the item shape's constraint
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Optional
 
 from rekostub._validation_messages import (
@@ -77,6 +77,61 @@ def _size_problem(container: _List | _Map, value: Any, path: str, problems: list
         problems.append(_item(container.render(value), path, container.t_min))
 
 
+def _walk_items(
+    container: _List | _Map,
+    value: Any,
+    items: Iterable[tuple[Any, Any, Any]],
+    label: str,
+    node: _Node,
+    path: str,
+    problems: list[str],
+    wire: bool,
+    copy: Callable[[Any], Any],
+) -> Any:
+    """Walk a list's or map's items: ``(slot, segment, item)`` with the item's path
+    ``<path>.<segment>.member``. Items of a scalar shape are reported once for the whole
+    container, as AWS does (``Member must satisfy constraint: [...]``); structured items each at
+    their own path. Returns ``value``, or a ``copy`` of it holding the converted items.
+    """
+    out: Any = value
+    if isinstance(node, _Scalar):
+        bad = null_seen = False
+        for slot, segment, item in items:
+            if item is None:
+                null_seen = True
+                continue
+            try:
+                new = node.coerce(item, wire)
+            except _Mismatch as exc:
+                if wire:
+                    raise
+                problems.append(exc.item(item, f"{path}.{segment}.member"))
+                continue
+            if node.texts and not bad and node.failing(new):
+                bad = True
+            if new is not item:
+                if out is value:
+                    out = copy(value)
+                out[slot] = new
+        if bad or null_seen:
+            problems.append(
+                f"Value '{container.render(out)}' at '{path}' failed to satisfy constraint: "
+                + _aggregate(label, node, null_seen)
+            )
+        return out
+    for slot, segment, item in items:
+        item_path = f"{path}.{segment}.member"
+        if item is None:
+            problems.append(_null_item(item_path))
+            continue
+        new = node.walk(item, item_path, problems, wire)
+        if new is not item:
+            if out is value:
+                out = copy(value)
+            out[slot] = new
+    return out
+
+
 class _List(_Node):
     __slots__ = ("max", "member", "min", "t_max", "t_min")
 
@@ -98,45 +153,8 @@ class _List(_Node):
             return value
         if self.max is not None or self.min is not None:
             _size_problem(self, value, path, problems)
-        member = self.member
-        out: Any = value
-        if isinstance(member, _Scalar):
-            bad = null_seen = False
-            check = bool(member.texts)
-            for index, item in enumerate(value):
-                if item is None:
-                    null_seen = True
-                    continue
-                try:
-                    new = member.coerce(item, wire)
-                except _Mismatch as exc:
-                    if wire:
-                        raise
-                    problems.append(exc.item(item, f"{path}.{index + 1}.member"))
-                    continue
-                if check and not bad and member.failing(new):
-                    bad = True
-                if new is not item:
-                    if out is value:
-                        out = list(value)
-                    out[index] = new
-            if bad or null_seen:
-                problems.append(
-                    f"Value '{self.render(out)}' at '{path}' failed to satisfy constraint: "
-                    + _aggregate("Member", member, null_seen)
-                )
-            return out
-        for index, item in enumerate(value):
-            item_path = f"{path}.{index + 1}.member"
-            if item is None:
-                problems.append(_null_item(item_path))
-                continue
-            new = member.walk(item, item_path, problems, wire)
-            if new is not item:
-                if out is value:
-                    out = list(value)
-                out[index] = new
-        return out
+        items = ((index, index + 1, item) for index, item in enumerate(value))
+        return _walk_items(self, value, items, "Member", self.member, path, problems, wire, list)
 
     def render(self, value: Any) -> str:
         if not isinstance(value, (list, tuple)):
@@ -185,44 +203,8 @@ class _Map(_Node):
                     f"Value '{self.render(value)}' at '{path}' failed to satisfy constraint: "
                     + _aggregate("Map keys", key_node, False)
                 )
-        node = self.value
-        out: Any = value
-        if isinstance(node, _Scalar):
-            bad = null_seen = False
-            for key, item in value.items():
-                if item is None:
-                    null_seen = True
-                    continue
-                try:
-                    new = node.coerce(item, wire)
-                except _Mismatch as exc:
-                    if wire:
-                        raise
-                    problems.append(exc.item(item, f"{path}.{key}.member"))
-                    continue
-                if node.texts and not bad and node.failing(new):
-                    bad = True
-                if new is not item:
-                    if out is value:
-                        out = dict(value)
-                    out[key] = new
-            if bad or null_seen:
-                problems.append(
-                    f"Value '{self.render(out)}' at '{path}' failed to satisfy constraint: "
-                    + _aggregate("Map value", node, null_seen)
-                )
-            return out
-        for key, item in value.items():
-            item_path = f"{path}.{key}.member"
-            if item is None:
-                problems.append(_null_item(item_path))
-                continue
-            new = node.walk(item, item_path, problems, wire)
-            if new is not item:
-                if out is value:
-                    out = dict(value)
-                out[key] = new
-        return out
+        items = ((key, key, item) for key, item in value.items())
+        return _walk_items(self, value, items, "Map value", self.value, path, problems, wire, dict)
 
     def render(self, value: Any) -> str:
         if not isinstance(value, Mapping):
