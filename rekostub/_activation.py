@@ -23,6 +23,8 @@ from ._hook import answer
 __all__ = ["Activation", "activate", "deactivate", "hook_client", "install"]
 
 _SEND_ID = "rekostub-before-send"
+#: Where an answered request points afterwards (RFC 2606: ``.invalid`` never resolves).
+ANSWERED_URL = "https://answered-by-rekostub.invalid/"
 _SIGNER_ID = "rekostub-choose-signer"
 
 
@@ -77,7 +79,12 @@ def _on_before_send(
     activation = active_for(client)
     if activation is None:
         return None
-    return answer(request, activation.dispatcher, client.meta.region_name or "us-east-1")
+    response = answer(request, activation.dispatcher, client.meta.region_name or "us-east-1")
+    # botocore calls every before-send handler, even after one has answered, and other fakes
+    # (moto's mock_aws) pick requests by URL: point this one, already answered, at a host that
+    # can match none and never resolve, so nothing else handles it or could ever send it.
+    request.url = ANSWERED_URL
+    return response
 
 
 def _on_choose_signer(ref: weakref.ReferenceType[Any], **_: Any) -> Any:
