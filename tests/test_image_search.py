@@ -8,15 +8,12 @@ import boto3
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
+from conftest import ALICE_1, ALICE_2, BOB_1, CAROL_1
 
 import rekostub
 from rekostub._names import service_model
 from rekostub._validation import shape_problems
 
-ALICE_1 = "a11ce000-0000-4000-8000-000000000001"
-ALICE_2 = "a11ce000-0000-4000-8000-000000000002"
-BOB_1 = "b0b00000-0000-4000-8000-000000000001"
-CAROL_1 = "ca401000-0000-4000-8000-000000000001"
 LOOSE_ALICE = "a11ce000-0000-4000-8000-0000000000ff"
 
 #: Users made of faces of their own identity, a user without faces, a loose face of alice.

@@ -187,7 +187,8 @@ print(r["SearchedUser"]["UserId"])
 """
 
 
-def test_stub_of_a_client_created_before_import_rekostub() -> None:
+def _run_child(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with fake credentials; it must succeed."""
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -195,14 +196,14 @@ def test_stub_of_a_client_created_before_import_rekostub() -> None:
         "HTTPS_PROXY": "http://127.0.0.1:9",  # the discard port: a leak would fail, not reach AWS
     }
     done = subprocess.run(
-        [sys.executable, "-c", _PRE_IMPORT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_stub_of_a_client_created_before_import_rekostub() -> None:
+    done = _run_child(_PRE_IMPORT)
     assert done.stdout.strip() == "alice"
 
 
@@ -221,21 +222,7 @@ inner.stop()
 
 
 def test_per_client_stubs_left_out_of_order_keep_the_client_covered() -> None:
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "HTTPS_PROXY": "http://127.0.0.1:9",  # the discard port: a leak would fail, not reach AWS
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _PRE_IMPORT_NESTED],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _run_child(_PRE_IMPORT_NESTED)
     assert done.stdout.strip() == "['inner']"
 
 
