@@ -10,7 +10,6 @@ adds the document, options, collections and users on top of it.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ import numpy.typing as npt
 
 from ._embedding import DIM, explicit_vector, face_vectors, identity_seed
 from ._errors import FixtureError
-from ._fixture_specs import SEED_LIMIT, FaceSpec
+from ._fixture_specs import SEED_LIMIT, FaceSpec, default_face_id, default_image_id
 from ._fixture_text import PathPart, _is_number, _kind, _render, _show
 from ._model import FACE_DEFAULTS
 
@@ -45,8 +44,6 @@ _EXTERNAL_IMAGE_ID = re.compile(r"[a-zA-Z0-9_.\-:]{1,255}").fullmatch
 
 _EXAMPLE_UUID = "3f1c2b9e-8a4d-4c6f-9b2e-5d7a1c0e4f88"
 
-_sha256 = hashlib.sha256
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 4122 variant digit
 _new = object.__new__
 
 
@@ -98,17 +95,14 @@ class _FaceChecker:
             self.unknown_key(raw, _FACE_KEYS, *self.face_path(cid, uid, index))
         get = raw.get
 
-        # Generated ids: _det_uuid inlined (sha256 hex with the version/variant digits set).
         face_id = get("face_id")
         if face_id is None:
-            h = _sha256(f"{cid}/{uid or ''}/{index}".encode()).hexdigest()
-            face_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+            face_id = default_face_id(cid, uid, index)
         elif type(face_id) is not str or not _UUID(face_id):
             self.bad_uuid(face_id, "face_id", cid, uid, index)
         image_id = get("image_id")
         if image_id is None:
-            h = _sha256(f"image:{cid}/{uid or ''}/{index}".encode()).hexdigest()
-            image_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+            image_id = default_image_id(cid, uid, index)
         elif type(image_id) is not str or not _UUID(image_id):
             self.bad_uuid(image_id, "image_id", cid, uid, index)
 

@@ -32,6 +32,7 @@ __all__ = [
     "FixtureSource",
     "default_face_id",
     "default_image_id",
+    "det_uuid",
 ]
 
 
@@ -74,20 +75,21 @@ SEED_LIMIT = 2**48
 # --------------------------------------------------------------------------------------------
 
 
-def _det_uuid(text: str) -> str:
-    """A lower-case version-4 UUID string derived from sha256(text)."""
-    b = bytearray(hashlib.sha256(text.encode()).digest()[:16])
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 4122 variant digit
+
+
+def det_uuid(text: str) -> str:
+    """A lower-case version-4 UUID string derived from sha256(text): the first 16 bytes, with
+    the version and variant digits set (ids of fixture faces and of indexed faces)."""
+    h = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def default_face_id(collection_id: str, user_id: Optional[str], index: int) -> str:
     """The FaceId given to face ``index`` of ``user_id`` (None: the loose faces) when absent."""
-    return _det_uuid(f"{collection_id}/{user_id or ''}/{index}")
+    return det_uuid(f"{collection_id}/{user_id or ''}/{index}")
 
 
 def default_image_id(collection_id: str, user_id: Optional[str], index: int) -> str:
     """The ImageId given to a fixture face that names none."""
-    return _det_uuid(f"image:{collection_id}/{user_id or ''}/{index}")
+    return det_uuid(f"image:{collection_id}/{user_id or ''}/{index}")

@@ -35,6 +35,7 @@ import numpy.typing as npt
 from ._embedding import face_vector
 from ._errors import RekostubError, ServiceError, invalid_parameter
 from ._facedetail import Box, Quality
+from ._fixture_specs import det_uuid
 from ._imagecodec import DEFAULT_QUALITY, MAX_FACES, ImageDecodeError, image_format, read_faces
 from ._imagefixture import FaceTuple, ImageRegistry, image_registry
 from ._state import State
@@ -99,15 +100,6 @@ class SeenImage:
     def query_vector(self, face: SeenFace) -> Vector:
         """The vector of ``face`` when searched or compared (not stored)."""
         return face_vector(face.seed, self.face_key(face), face.similarity)
-
-
-def det_uuid(text: str) -> str:
-    """A lower-case version-4 UUID string derived from sha256(text)."""
-    b = bytearray(hashlib.sha256(text.encode("utf-8")).digest()[:16])
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # -- the fake's image settings ---------------------------------------------------------------

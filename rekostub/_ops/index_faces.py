@@ -26,8 +26,9 @@ from typing import Any, Optional
 
 from .._embedding import face_vectors
 from .._facedetail import detail_fields, face_detail
+from .._fixture_specs import det_uuid
 from .._imagecodec import MAX_FACES
-from .._images import SeenFace, SeenImage, det_uuid, quality_reasons, see_image
+from .._images import SeenFace, SeenImage, quality_reasons, see_image
 from .._model import Collection, Face
 from .._registry import RequestContext, operation
 from .._state import State
