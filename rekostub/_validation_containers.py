@@ -69,7 +69,7 @@ def _aggregate(label: str, node: _Scalar, null_seen: bool) -> str:
     return f"{label} must satisfy constraint: [{', '.join(texts)}]"
 
 
-def _size_problem(container: _List | _Map, value: Any, path: str, problems: list[str]) -> None:
+def _size_problem(container: _Sized, value: Any, path: str, problems: list[str]) -> None:
     n = len(value)
     if container.max is not None and n > container.max:
         problems.append(_item(container.render(value), path, container.t_max))
@@ -78,7 +78,7 @@ def _size_problem(container: _List | _Map, value: Any, path: str, problems: list
 
 
 def _walk_items(
-    container: _List | _Map,
+    container: _Sized,
     value: Any,
     items: Iterable[tuple[Any, Any, Any]],
     label: str,
@@ -132,17 +132,26 @@ def _walk_items(
     return out
 
 
-class _List(_Node):
-    __slots__ = ("max", "member", "min", "t_max", "t_min")
+class _Sized(_Node):
+    """A list or map: a node with length bounds (a minimum of 0 is no bound)."""
+
+    __slots__ = ("max", "min", "t_max", "t_min")
 
     def __init__(self, name: str, metadata: Mapping[str, Any]) -> None:
         super().__init__(name)
-        self.member: _Node = _Any(name)
         self.max: Optional[int] = metadata.get("max")
         self.min: Optional[int] = metadata.get("min")
         if self.min is not None and self.min <= 0:
             self.min = None
         self.t_max, self.t_min, _ = _bound_texts("length", self.min, self.max)
+
+
+class _List(_Sized):
+    __slots__ = ("member",)
+
+    def __init__(self, name: str, metadata: Mapping[str, Any]) -> None:
+        super().__init__(name, metadata)
+        self.member: _Node = _Any(name)
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not (isinstance(value, list) or (not wire and isinstance(value, tuple))):
@@ -163,18 +172,13 @@ class _List(_Node):
         return "[" + ", ".join("null" if v is None else member.render(v) for v in value) + "]"
 
 
-class _Map(_Node):
-    __slots__ = ("key", "max", "min", "t_max", "t_min", "value")
+class _Map(_Sized):
+    __slots__ = ("key", "value")
 
     def __init__(self, name: str, metadata: Mapping[str, Any]) -> None:
-        super().__init__(name)
+        super().__init__(name, metadata)
         self.key: _Node = _Any(name)
         self.value: _Node = _Any(name)
-        self.max: Optional[int] = metadata.get("max")
-        self.min: Optional[int] = metadata.get("min")
-        if self.min is not None and self.min <= 0:
-            self.min = None
-        self.t_max, self.t_min, _ = _bound_texts("length", self.min, self.max)
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not isinstance(value, Mapping):
