@@ -20,8 +20,11 @@ from typing import Any, Callable, Optional
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 import rekostub
+from rekostub._names import service_model
+from rekostub._validation import shape_problems
 
 REGION = "us-east-1"
 
@@ -81,6 +84,18 @@ def _isolated_aws_env(
 
 
 ClientFactory = Callable[..., Any]
+
+
+def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    """The (code, message) of the AWS error a call raised."""
+    err = exc.value.response["Error"]
+    return err["Code"], err["Message"]
+
+
+def valid(operation: str, response: dict[str, Any]) -> list[str]:
+    """The problems of ``response`` against the operation's output shape ([] when valid)."""
+    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+    return shape_problems(service_model().operation_model(operation).output_shape, body)
 
 
 def make_client(*, endpoint_url: Optional[str] = None, **config: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ClientFactory
+from conftest import ClientFactory, error_of
 
 import rekostub
 
@@ -21,11 +21,6 @@ def fid(n: int) -> str:
 
 
 UNKNOWN = "00000000-0000-4000-8000-00000000dead"
-
-
-def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def body(response: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from conftest import error_of
 
 import rekostub
 
@@ -34,11 +35,6 @@ FIXTURE: dict[str, Any] = {
 
 def client(region: str = "us-east-1") -> Any:
     return boto3.client("rekognition", region_name=region)
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 # -- CreateCollection ----------------------------------------------------------------------------

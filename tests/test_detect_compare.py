@@ -7,12 +7,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from conftest import error_of, valid
 from PIL import Image
 
 import rekostub
-from rekostub._names import service_model
-from rekostub._validation import shape_problems
 
 DEFAULT_KEYS = {"BoundingBox", "Confidence", "Landmarks", "Pose", "Quality"}
 ALL_KEYS = DEFAULT_KEYS | {
@@ -24,16 +22,6 @@ CORE_LANDMARKS = ("eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight")
 
 def client() -> Any:
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-def valid(operation: str, response: dict[str, Any]) -> list[str]:
-    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    return shape_problems(service_model().operation_model(operation).output_shape, body)
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 # -- the images themselves ---------------------------------------------------------------------

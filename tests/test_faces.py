@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from conftest import error_of
 
 import rekostub
 
@@ -47,11 +48,6 @@ ALL_STAFF = [ALICE_1, ALICE_2, BOB_1, LOOSE_1, LOOSE_2]
 
 def client() -> Any:
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def face_ids(resp: dict[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ALICE_1, BOB_1, ClientFactory
+from conftest import ALICE_1, BOB_1, ClientFactory, error_of
 
 import rekostub
 
@@ -25,11 +25,6 @@ def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def standard(client: ClientFactory) -> Any:
     return client(retries={"mode": "standard"})  # 3 attempts in all
-
-
-def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 # -- fail() ---------------------------------------------------------------------------------------

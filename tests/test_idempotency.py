@@ -8,18 +8,13 @@ from typing import Any
 import botocore.endpoint
 import botocore.handlers
 import pytest
-from conftest import ClientFactory
+from conftest import ClientFactory, error_of
 
 import rekostub
 
 
 def fid(n: int) -> str:
     return f"0000c000-0000-4000-8000-{n:012x}"
-
-
-def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def body(response: dict[str, Any]) -> dict[str, Any]:

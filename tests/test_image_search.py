@@ -7,12 +7,9 @@ from typing import Any
 import boto3
 import numpy as np
 import pytest
-from botocore.exceptions import ClientError
-from conftest import ALICE_1, ALICE_2, BOB_1, CAROL_1
+from conftest import ALICE_1, ALICE_2, BOB_1, CAROL_1, error_of, valid
 
 import rekostub
-from rekostub._names import service_model
-from rekostub._validation import shape_problems
 
 LOOSE_ALICE = "a11ce000-0000-4000-8000-0000000000ff"
 
@@ -35,16 +32,6 @@ STAFF: dict[str, Any] = {
 
 def client() -> Any:
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-def valid(operation: str, response: dict[str, Any]) -> list[str]:
-    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    return shape_problems(service_model().operation_model(operation).output_shape, body)
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 # -- SearchUsersByImage ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from conftest import error_of
 from PIL import Image
 
 import rekostub
@@ -24,11 +24,6 @@ S3_MISSING = (
 
 def client() -> Any:
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def plain_jpeg(color: tuple[int, int, int] = (90, 120, 150)) -> bytes:

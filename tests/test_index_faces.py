@@ -9,10 +9,9 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from conftest import error_of, valid
 
 import rekostub
-from rekostub._names import service_model
-from rekostub._validation import shape_problems
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 EMPTY: dict[str, Any] = {"collections": {"c": {}, "other": {}}}
@@ -25,17 +24,6 @@ S3_MISSING = (
 
 def client() -> Any:
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-def valid(operation: str, response: dict[str, Any]) -> list[str]:
-    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    output = service_model().operation_model(operation).output_shape
-    return shape_problems(output, body)
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def face_count(c: Any, collection: str = "c") -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from conftest import error_of
 
 import rekostub
 from rekostub._names import service_model
@@ -26,11 +26,6 @@ def faces_fixture(n: int, tag: str = "f", collection: str = "big") -> dict[str, 
 
 def client() -> Any:
     return boto3.client("rekognition", region_name="us-east-1")
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def ids(resp: dict[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from conftest import error_of
 
 import rekostub
 from rekostub._embedding import explicit_vector
@@ -83,11 +83,6 @@ def expected(face_id: str) -> float:
 
 def matched(resp: dict[str, Any]) -> list[str]:
     return [m["Face"]["FaceId"] for m in resp["FaceMatches"]]
-
-
-def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    err = exc.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def test_default_threshold_is_80_inclusive_and_order_is_similarity_then_face_id() -> None:

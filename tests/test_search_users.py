@@ -22,6 +22,7 @@ from conftest import (
     STRANGER,
     UNKNOWN_FACE,
     ClientFactory,
+    error_of,
 )
 
 import rekostub
@@ -30,11 +31,6 @@ import rekostub
 def fid(n: int) -> str:
     """A well-formed FaceId numbered ``n``."""
     return f"00000000-0000-4000-8000-{n:012x}"
-
-
-def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def ids(response: dict[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ import types
 from typing import Any
 
 import pytest
-from conftest import ClientFactory
+from conftest import ClientFactory, error_of
 
 import rekostub
 import rekostub._fake
@@ -17,11 +17,6 @@ from rekostub._fixture import load_fixture
 def fid(n: int) -> str:
     """A well-formed FaceId numbered ``n``."""
     return f"0000a000-0000-4000-8000-{n:012x}"
-
-
-def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def body(response: dict[str, Any]) -> dict[str, Any]:

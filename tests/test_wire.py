@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
-from conftest import ALICE_1, ClientFactory
+from conftest import ALICE_1, ClientFactory, error_of
 
 import rekostub
 
@@ -28,11 +28,6 @@ def capture_raw(client: Any) -> list[dict[str, Any]]:
 
     client.meta.events.register("before-parse.rekognition.*", record)
     return seen
-
-
-def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 # -- success --------------------------------------------------------------------------------------
