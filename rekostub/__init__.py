@@ -6,13 +6,13 @@ intercepted until a :func:`stub` (or the pytest fixture, or ``REKOSTUB_FIXTURE``
 
 from __future__ import annotations
 
-from ._activation import install as _install
-from ._calls import Call, CallLog, ErrorAnswer
-from ._errors import FixtureError, NotEmulatedError, RekostubError
-from ._fake import FakeRekognition
-from ._fixture import load_fixture
-from ._imagecodec import face_image
-from ._stub import stub
+from rekostub._common.errors import FixtureError, NotEmulatedError, RekostubError
+from rekostub._entry.activation import install as _install
+from rekostub._entry.stub import stub
+from rekostub._fixtures.load import load_fixture
+from rekostub._images.codec import face_image
+from rekostub._service.calls import Call, CallLog, ErrorAnswer
+from rekostub._service.fake import FakeRekognition
 
 __all__ = [
     "Call",

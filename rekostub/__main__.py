@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
-    from ._fixture import Fixture
+    from rekostub._fixtures.load import Fixture
 
 DEMO_FIXTURE = "demo.json"
 

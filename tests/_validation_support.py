@@ -12,8 +12,8 @@ import botocore.session
 import pytest
 from botocore.model import OperationModel, ServiceModel
 
-from rekostub._errors import ServiceError
-from rekostub._validation import validate_request
+from rekostub._common.errors import ServiceError
+from rekostub._validation.request import validate_request
 
 MODEL: ServiceModel = botocore.session.get_session().get_service_model("rekognition")
 

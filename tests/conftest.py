@@ -23,8 +23,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import rekostub
-from rekostub._names import service_model
-from rekostub._validation import shape_problems
+from rekostub._common.names import service_model
+from rekostub._validation.request import shape_problems
 
 REGION = "us-east-1"
 

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rekostub import _embedding
-from rekostub._embedding import DIM
-from rekostub._errors import FixtureError
-from rekostub._fixture import (
+from rekostub._common.errors import FixtureError
+from rekostub._engine import embedding as _embedding
+from rekostub._engine.embedding import DIM
+from rekostub._fixtures.load import (
     CollectionSpec,
     FaceSpec,
     Fixture,

@@ -1,4 +1,4 @@
-"""Shared by the rekostub._imagecodec tests: the documented identity seed, saving/loading
+"""Shared by the rekostub._images.codec tests: the documented identity seed, saving/loading
 and cropping with Pillow, box comparison, and a three-face group image (``group_png`` and
 ``group_img`` fixtures, imported into each test module under their ``*_fixture`` names).
 
@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-import rekostub._embedding as embedding
-import rekostub._imagecodec as ic
-import rekostub._imagecodec_draw as icd
-from rekostub._imagecodec import ImageFace, face_image
+import rekostub._engine.embedding as embedding
+import rekostub._images.codec as ic
+import rekostub._images.draw as icd
+from rekostub._images.codec import ImageFace, face_image
 
 
 def sha_seed(identity: str) -> int:

@@ -9,8 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from rekostub._embedding import DIM, explicit_vector, face_vector, face_vectors, identity_seed
-from rekostub._matcher import similarity, unit_mean
+from rekostub._engine.embedding import (
+    DIM,
+    explicit_vector,
+    face_vector,
+    face_vectors,
+    identity_seed,
+)
+from rekostub._engine.matcher import similarity, unit_mean
 
 PINNED = [0.0, 10.0, 50.0, 75.0, 79.95, 80.0, 85.0, 99.0]
 

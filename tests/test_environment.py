@@ -18,7 +18,7 @@ from conftest import ALICE_1, STAFF, Listener, write_json
 
 import rekostub
 
-BOOT_DIR = Path(rekostub.__file__).parent / "_boot"
+BOOT_DIR = Path(rekostub.__file__).parent / "_entry"
 
 CHILD = """
 import sys

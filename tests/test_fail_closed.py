@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from conftest import ALICE_1, REGION, STAFF, ClientFactory, Listener
 
 import rekostub
-from rekostub import _registry
+from rekostub._operations import registry as _registry
 
 OPERATIONS = sorted(botocore.session.get_session().get_service_model("rekognition").operation_names)
 NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}

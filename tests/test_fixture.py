@@ -1,4 +1,4 @@
-"""rekostub._fixture: the fixture format in every file format, defaults, vectors, internals.
+"""rekostub._fixtures.load: the fixture format in every file format, defaults, vectors, internals.
 
 Errors are in test_fixture_errors.py, files and caching in test_fixture_files.py.
 """
@@ -29,10 +29,10 @@ from fixture_support import (
     write,
 )
 
-from rekostub import _embedding
-from rekostub._embedding import DIM
-from rekostub._errors import FixtureError
-from rekostub._fixture import FaceSpec, clear_cache, default_image_id, load_fixture
+from rekostub._common.errors import FixtureError
+from rekostub._engine import embedding as _embedding
+from rekostub._engine.embedding import DIM
+from rekostub._fixtures.load import FaceSpec, clear_cache, default_image_id, load_fixture
 
 
 @pytest.fixture(autouse=True)

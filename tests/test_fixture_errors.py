@@ -1,4 +1,4 @@
-"""rekostub._fixture: every error in a fixture's structure and values, with its path."""
+"""rekostub._fixtures.load: every error in a fixture's structure and values, with its path."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fixture_support import ID1, error_of, one_collection, one_face, user_face, write
 
-from rekostub import _embedding
-from rekostub._embedding import DIM
-from rekostub._errors import FixtureError
-from rekostub._fixture import clear_cache, default_face_id, load_fixture
+from rekostub._common.errors import FixtureError
+from rekostub._engine import embedding as _embedding
+from rekostub._engine.embedding import DIM
+from rekostub._fixtures.load import clear_cache, default_face_id, load_fixture
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""rekostub._fixture: fixture files (extensions, formats, read errors) and their cache."""
+"""rekostub._fixtures.load: fixture files (extensions, formats, read errors) and their cache."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fixture_support import EXACT, EXACT_JSON, EXACT_YAML, check_exact, error_of, write
 
-from rekostub._errors import FixtureError
-from rekostub._fixture import clear_cache, load_fixture
+from rekostub._common.errors import FixtureError
+from rekostub._fixtures.load import clear_cache, load_fixture
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""rekostub._imagecodec: faces drawn as codes in the pixels and read back -- image_format,
+"""rekostub._images.codec: faces drawn as codes in the pixels and read back -- image_format,
 Pillow compatibility, the default layout, pinned similarity and quality, bad input.
 """
 
@@ -24,8 +24,8 @@ from imagecodec_support import group_img_fixture as group_img_fixture  # noqa: E
 from imagecodec_support import group_png_fixture as group_png_fixture  # noqa: E402  (fixture)
 from PIL import Image  # noqa: E402
 
-import rekostub._imagecodec as ic  # noqa: E402
-from rekostub._imagecodec import (  # noqa: E402
+import rekostub._images.codec as ic  # noqa: E402
+from rekostub._images.codec import (  # noqa: E402
     ImageFace,
     face_image,
     image_format,

@@ -1,4 +1,4 @@
-"""rekostub._imagecodec: the pure zlib + numpy PNG reader and writer it uses."""
+"""rekostub._images.codec: the pure zlib + numpy PNG reader and writer it uses."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from imagecodec_support import group_img_fixture as group_img_fixture  # noqa: E
 from imagecodec_support import group_png_fixture as group_png_fixture  # noqa: E402  (fixture)
 from PIL import Image  # noqa: E402
 
-import rekostub._png as png  # noqa: E402
-from rekostub._imagecodec import read_faces  # noqa: E402
+import rekostub._images.png as png  # noqa: E402
+from rekostub._images.codec import read_faces  # noqa: E402
 
 # ------------------------------------------------------------------------------------------
 # the PNG reader

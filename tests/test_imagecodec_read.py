@@ -1,4 +1,4 @@
-"""rekostub._imagecodec: faces read back after the usual abuse -- JPEG, grayscale, palettes,
+"""rekostub._images.codec: faces read back after the usual abuse -- JPEG, grayscale, palettes,
 crops of the box, resizing -- no false faces in ordinary photos, undecodable bytes.
 """
 
@@ -28,9 +28,9 @@ from imagecodec_support import group_img_fixture as group_img_fixture  # noqa: E
 from imagecodec_support import group_png_fixture as group_png_fixture  # noqa: E402  (fixture)
 from PIL import Image  # noqa: E402
 
-import rekostub._imagecodec as ic  # noqa: E402
-import rekostub._png as png  # noqa: E402
-from rekostub._imagecodec import (  # noqa: E402
+import rekostub._images.codec as ic  # noqa: E402
+import rekostub._images.png as png  # noqa: E402
+from rekostub._images.codec import (  # noqa: E402
     ImageDecodeError,
     face_image,
     read_faces,

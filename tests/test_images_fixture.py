@@ -14,7 +14,7 @@ from conftest import error_of
 from PIL import Image
 
 import rekostub
-from rekostub._images import UndescribedImageError
+from rekostub._images.seen import UndescribedImageError
 
 BLANK = rekostub.face_image()  # a PNG without any face code
 S3_MISSING = (

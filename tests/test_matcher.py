@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from rekostub._embedding import DIM, face_vector, face_vectors, identity_seed
-from rekostub._matcher import VectorIndex, grouped_mean, similarity, unit_mean
+from rekostub._engine.embedding import DIM, face_vector, face_vectors, identity_seed
+from rekostub._engine.matcher import VectorIndex, grouped_mean, similarity, unit_mean
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = DIM) -> npt.NDArray[np.float32]:

@@ -10,7 +10,7 @@ import pytest
 from conftest import error_of
 
 import rekostub
-from rekostub._names import service_model
+from rekostub._common.names import service_model
 
 
 def face_id(tag: str, i: int) -> str:

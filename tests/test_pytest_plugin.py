@@ -183,7 +183,7 @@ def test_fixture_file_parsed_once_per_session(pytester: pytest.Pytester) -> None
     pytester.makefile(".json", faces=json.dumps(FIXTURE))
     pytester.makeconftest(
         """
-        import rekostub._fixture as fixture_module
+        import rekostub._fixtures.load as fixture_module
 
         PARSED = []
         _original = fixture_module._parse_text

@@ -10,8 +10,8 @@ import pytest
 from conftest import error_of
 
 import rekostub
-from rekostub._embedding import explicit_vector
-from rekostub._matcher import similarity
+from rekostub._engine.embedding import explicit_vector
+from rekostub._engine.matcher import similarity
 
 QUERY = "00000000-0000-4000-8000-00000000000a"
 USER_95 = "95000000-0000-4000-8000-000000000001"

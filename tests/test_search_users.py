@@ -181,7 +181,9 @@ def test_user_updating_after_association_is_matched_as_updating(
     client: ClientFactory, staff: rekostub.FakeRekognition, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(rekostub._fake, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(
+        rekostub._service.fake, "time", types.SimpleNamespace(monotonic=lambda: clock[0])
+    )
     staff.updating_seconds = 30
     c = client()
     done = c.associate_faces(CollectionId="staff", UserId="dave", FaceIds=[STRANGER])

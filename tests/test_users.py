@@ -10,8 +10,8 @@ import pytest
 from conftest import ClientFactory, error_of
 
 import rekostub
-import rekostub._fake
-from rekostub._fixture import load_fixture
+import rekostub._service.fake
+from rekostub._fixtures.load import load_fixture
 
 
 def fid(n: int) -> str:
@@ -321,7 +321,7 @@ def test_list_users_max_results_bounds(client: ClientFactory, max_results: int) 
 
 
 class Clock:
-    """A stand-in for ``time`` in rekostub._fake: the fake's notion of now, moved by hand."""
+    """A stand-in for ``time`` in rekostub._service.fake: the fake's clock, moved by hand."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -333,7 +333,9 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     c = Clock()
-    monkeypatch.setattr(rekostub._fake, "time", types.SimpleNamespace(monotonic=c.monotonic))
+    monkeypatch.setattr(
+        rekostub._service.fake, "time", types.SimpleNamespace(monotonic=c.monotonic)
+    )
     return c
 
 

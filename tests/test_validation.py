@@ -21,7 +21,7 @@ from _validation_support import (
     op,
 )
 
-from rekostub._validation import validate_request
+from rekostub._validation.request import validate_request
 
 # --------------------------------------------------------------------------- each violation
 

@@ -16,8 +16,8 @@ from botocore.model import Shape
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 
-from rekostub._errors import ServiceError
-from rekostub._validation import compile_java_pattern, shape_problems, validate_request
+from rekostub._common.errors import ServiceError
+from rekostub._validation.request import compile_java_pattern, shape_problems, validate_request
 
 # --------------------------------------------------------------------------- the whole model
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from _validation_support import COLLECTION_RE, MODEL, op
 
-from rekostub._validation import shape_problems
+from rekostub._validation.request import shape_problems
 
 # --------------------------------------------------------------------------- shape_problems
 

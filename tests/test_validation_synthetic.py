@@ -1,4 +1,4 @@
-"""The validation walker (rekostub._validation) on a small synthetic model, for the types
+"""The validation walker (rekostub._validation.request) on a small synthetic model, for the types
 Rekognition's inputs do not use: timestamps, documents, long and double, maps of structures, lists
 of lists, recursive structures and lists of blobs."""
 
@@ -11,8 +11,8 @@ import pytest
 from _validation_support import b64, one
 from botocore.model import ServiceModel
 
-from rekostub._errors import ServiceError
-from rekostub._validation import validate_request
+from rekostub._common.errors import ServiceError
+from rekostub._validation.request import validate_request
 
 # --------------------------------------------------------------------------- synthetic model
 

@@ -1,4 +1,4 @@
-"""The validation walker (rekostub._validation) on JSON values of the wrong type: a
+"""The validation walker (rekostub._validation.request) on JSON values of the wrong type: a
 SerializationException in the words of AWS's JSON deserializer, raised before any constraint."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from _validation_support import b64, op, unreadable
 
-from rekostub._validation import validate_request
+from rekostub._validation.request import validate_request
 
 # --------------------------------------------------------------------------- wrong JSON types
 

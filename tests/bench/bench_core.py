@@ -30,7 +30,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 import rekostub
-from rekostub._embedding import DIM
+from rekostub._engine.embedding import DIM
 
 
 def users_fixture(n: int) -> dict[str, Any]:

@@ -26,8 +26,8 @@ def write_fixture(path: Path, n_users: int) -> None:
 
 def measure(path: str) -> None:
     """One cold load and one cached load in this process; prints a JSON line."""
-    import rekostub._fixture as fx
-    import rekostub._fixture_faces as faces
+    import rekostub._fixtures.faces as faces
+    import rekostub._fixtures.load as fx
 
     inner = getattr(faces, "face_vectors")  # noqa: B009 - the name _fixture_faces imported
     spent = [0.0]

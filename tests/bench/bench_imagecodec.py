@@ -11,7 +11,7 @@ from typing import Callable
 
 from PIL import Image
 
-from rekostub._imagecodec import face_image, read_faces
+from rekostub._images.codec import face_image, read_faces
 
 
 def best(fn: Callable[[], object], runs: int = 7) -> float:

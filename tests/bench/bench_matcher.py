@@ -37,8 +37,8 @@ from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rekostub._embedding import _BASES, DIM, face_vectors, identity_seed  # noqa: E402
-from rekostub._matcher import VectorIndex  # noqa: E402
+from rekostub._engine.embedding import _BASES, DIM, face_vectors, identity_seed  # noqa: E402
+from rekostub._engine.matcher import VectorIndex  # noqa: E402
 
 # CPU time of this process: with single-threaded BLAS it measures the work done, and is far
 # less disturbed than wall time by other processes on a shared machine.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import timeit
 
-from rekostub._names import service_model
-from rekostub._validation import validate_request
+from rekostub._common.names import service_model
+from rekostub._validation.request import validate_request
 
 
 def main() -> None:

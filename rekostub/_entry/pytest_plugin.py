@@ -1,0 +1,68 @@
+"""pytest plugin: the ``fake_rekognition`` fixture, the ``rekostub`` marker, a default fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rekostub._entry.stub import stub
+from rekostub._service.fake import FakeRekognition
+
+FIXTURE_NAME = "fake_rekognition"
+MARKER_HELP = (
+    "rekostub(fixture=None, account_id=None, updating_seconds=None): answer Rekognition calls in "
+    "this test from a fresh fake built from `fixture` (a dict or a path relative to the test "
+    "file); the test gets the fake_rekognition fixture without asking for it."
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = "default rekostub fixture file for fake_rekognition"
+    parser.addini("rekostub_fixture", f"{help_text} (relative to the ini file)", default=None)
+    parser.getgroup("rekostub").addoption(
+        "--rekostub-fixture",
+        dest="rekostub_fixture",
+        default=None,
+        help=f"{help_text} (relative to the directory pytest was started in)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("rekostub") and FIXTURE_NAME not in names:
+            item.fixturenames.insert(0, FIXTURE_NAME)  # type: ignore[attr-defined]
+
+
+def _default_fixture(config: pytest.Config) -> Any:
+    option = config.getoption("rekostub_fixture")
+    if option:
+        # Not the current directory: a test may have changed it before the fixture runs.
+        return str(config.invocation_params.dir / option)
+    ini = config.getini("rekostub_fixture")
+    if ini:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return str(base / str(ini))
+    return None
+
+
+@pytest.fixture
+def fake_rekognition(request: pytest.FixtureRequest) -> Iterator[FakeRekognition]:
+    """A fresh fake per test; every Rekognition client is answered by it during the test."""
+    marker = request.node.get_closest_marker("rekostub")
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    fixture = options.pop("fixture", None)
+    if isinstance(fixture, (str, Path)):
+        fixture = str(Path(request.path).parent / fixture)
+    elif fixture is None:
+        fixture = _default_fixture(request.config)
+    fake = FakeRekognition(fixture, **options)
+    with stub(fake=fake):
+        yield fake

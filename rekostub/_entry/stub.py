@@ -1,0 +1,115 @@
+"""``rekostub.stub``: the context manager and decorator that turns the fake on."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from types import TracebackType
+from typing import Any, Callable, Optional, TypeVar, cast
+
+from rekostub._entry.activation import (
+    Activation,
+    activate,
+    active_for,
+    deactivate,
+    hook_client,
+    is_rekognition,
+    unhook_client,
+)
+from rekostub._fixtures.load import FixtureSource
+from rekostub._service.fake import FakeRekognition
+
+__all__ = ["stub"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INJECTED_ARG = "fake_rekognition"
+
+
+class stub:  # lower-case: used like a function, ``with rekostub.stub():``
+    """Answer Rekognition calls from an in-memory fake while in force.
+
+    ``with rekostub.stub(fixture="faces.json") as fake:`` - every Rekognition client created
+    after ``import rekostub`` (before or after this line) is answered by ``fake``.
+    ``with rekostub.stub(client_a, client_b):`` - only those clients.
+    As a decorator, each call of the function gets a fresh fake, passed as the keyword argument
+    ``fake_rekognition`` when the function has a parameter of that name.
+
+    Nesting: the innermost stub in force that covers a client answers it; leaving a stub
+    restores what was in force before. ``fake=`` reuses an existing fake instead of building one.
+    """
+
+    def __init__(
+        self,
+        *clients: Any,
+        fixture: FixtureSource = None,
+        fake: Optional[FakeRekognition] = None,
+    ) -> None:
+        for client in clients:
+            if not is_rekognition(client):
+                raise TypeError(
+                    f"rekostub.stub() takes Rekognition clients, not {client!r}; create one with "
+                    "boto3.client('rekognition', region_name=...)"
+                )
+        if fake is not None and fixture is not None:
+            raise TypeError("pass fixture= or fake=, not both")
+        self._clients = clients
+        self._fixture = fixture
+        self._given_fake = fake
+        self._entered: list[tuple[Activation, list[Any]]] = []
+
+    def __enter__(self) -> FakeRekognition:
+        fake = self._given_fake or FakeRekognition(self._fixture)
+        activation = Activation(fake.handle, self._clients if self._clients else None)
+        newly_hooked = [c for c in self._clients if hook_client(c)]
+        activate(activation)
+        self._entered.append((activation, newly_hooked))
+        return fake
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        activation, newly_hooked = self._entered.pop()
+        deactivate(activation)
+        for client in newly_hooked:
+            # Another stub still covering it (exits out of order) needs the handlers; inert
+            # handlers left on a client answer nothing, so keeping them is always safe.
+            if active_for(client) is None:
+                unhook_client(client)
+
+    def start(self) -> FakeRekognition:
+        """Turn on without a ``with`` block (pair with :meth:`stop`)."""
+        return self.__enter__()
+
+    def stop(self) -> None:
+        self.__exit__(None, None, None)
+
+    def _fresh(self) -> stub:
+        """A new stub with the same settings: each decorated call (and thread) has its own."""
+        return stub(*self._clients, fixture=self._fixture, fake=self._given_fake)
+
+    def __call__(self, func: F) -> F:
+        inject = INJECTED_ARG in inspect.signature(func).parameters
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self._fresh() as fake:
+                    if inject:
+                        kwargs[INJECTED_ARG] = fake
+                    return await func(*args, **kwargs)
+
+            return cast(F, async_wrapper)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh() as fake:
+                if inject:
+                    kwargs[INJECTED_ARG] = fake
+                return func(*args, **kwargs)
+
+        return cast(F, wrapper)

@@ -1,0 +1,292 @@
+"""The fixture checker: a raw document in, an immutable :class:`Fixture` out (or FixtureError).
+
+:class:`_Parser` checks the top level, the options, each collection and its users, and finds
+duplicate face ids; each face and the vectors are :class:`rekostub._fixtures.faces._FaceChecker`'s.
+Specs are built locally and returned only when the whole document is valid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn, Optional
+
+from rekostub._fixtures.faces import _FaceChecker
+from rekostub._fixtures.specs import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_FACE_MODEL_VERSION,
+    MAX_FACES_PER_USER,
+    CollectionSpec,
+    FaceSpec,
+    Fixture,
+)
+from rekostub._fixtures.text import PathPart, _is_number, _kind, _render, _show
+
+_TOP_KEYS = frozenset({"collections", "options", "images"})
+_COLLECTION_KEYS = frozenset({"face_model_version", "users", "faces"})
+_USER_KEYS = frozenset({"faces"})
+_OPTION_KEYS = frozenset({"updating_seconds", "account_id", "undescribed_images"})
+_UNDESCRIBED_IMAGES = ("no_faces", "error", "derive")  # rekostub._images.seen policies
+
+_COLLECTION_ID = re.compile(r"[a-zA-Z0-9_.\-]{1,255}").fullmatch
+_USER_ID = re.compile(r"[a-zA-Z0-9_.\-:]{1,128}").fullmatch
+# Every user id of a collection at once, joined by newlines (which no valid id contains).
+_USER_IDS = re.compile(r"(?:[a-zA-Z0-9_.\-:]{1,128}\n)*[a-zA-Z0-9_.\-:]{1,128}").fullmatch
+_ACCOUNT_ID = re.compile(r"[0-9]{12}").fullmatch
+
+# --------------------------------------------------------------------------------------------
+# The checker
+# --------------------------------------------------------------------------------------------
+
+
+class _Parser(_FaceChecker):
+    """Checks one fixture document and builds its specs. One instance per load."""
+
+    __slots__ = ()
+
+    # -- document ----------------------------------------------------------------------------
+    def document(self, data: object, base_dir: Optional[Path]) -> Fixture:
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            self.fail(
+                f"the top level must be an object with 'collections', 'options' and/or "
+                f"'images', not {_kind(data)} ({_show(data)})"
+            )
+        if not data.keys() <= _TOP_KEYS:
+            self.unknown_key(data, _TOP_KEYS)
+
+        options = self.options(data.get("options"))
+
+        images = data.get("images")
+        if images is None:
+            images = {}
+        elif not isinstance(images, Mapping):
+            self.need_mapping(images, "images", "images")
+
+        raw_collections = data.get("collections")
+        if raw_collections is None:
+            raw_collections = {}
+        elif not isinstance(raw_collections, Mapping):
+            self.need_mapping(
+                raw_collections, "collections (collection id -> collection)", "collections"
+            )
+        collections = tuple(self.collection(cid, raw) for cid, raw in raw_collections.items())
+        return Fixture(
+            source=self.source,
+            collections=collections,
+            options=options,
+            images=images,
+            base_dir=base_dir,
+        )
+
+    def options(self, raw: object) -> dict[str, Any]:
+        if raw is None:
+            raw = {}
+        elif not isinstance(raw, Mapping):
+            self.need_mapping(raw, "options", "options")
+        if not raw.keys() <= _OPTION_KEYS:
+            self.unknown_key(raw, _OPTION_KEYS, "options")
+
+        seconds = raw.get("updating_seconds")
+        if seconds is None:
+            seconds = 0.0
+        elif not _is_number(seconds) or not math.isfinite(seconds) or seconds < 0:
+            self.fail(
+                f"{_show(seconds)} is not a number of seconds >= 0 (how long a user reads "
+                f"UPDATING after AssociateFaces/DisassociateFaces; 0 = ACTIVE at once)",
+                "options",
+                "updating_seconds",
+            )
+        account = raw.get("account_id")
+        if account is None:
+            account = DEFAULT_ACCOUNT_ID
+        elif not isinstance(account, str):
+            self.fail(
+                f"{_show(account)} is {_kind(account)}: write the account id as a string of "
+                f'12 digits in quotes, like "{DEFAULT_ACCOUNT_ID}"',
+                "options",
+                "account_id",
+            )
+        elif not _ACCOUNT_ID(account):
+            self.fail(
+                f"{_show(account)} is not an AWS account id: use exactly 12 digits, "
+                f'like "{DEFAULT_ACCOUNT_ID}"',
+                "options",
+                "account_id",
+            )
+        undescribed = raw.get("undescribed_images")
+        if undescribed is None:
+            undescribed = "no_faces"
+        elif undescribed not in _UNDESCRIBED_IMAGES:
+            self.fail(
+                f"{_show(undescribed)} is not one of {', '.join(map(repr, _UNDESCRIBED_IMAGES))} "
+                f"(what an image shows that neither the images section nor face codes describe)",
+                "options",
+                "undescribed_images",
+            )
+        return {
+            "updating_seconds": float(seconds),
+            "account_id": account,
+            "undescribed_images": undescribed,
+        }
+
+    # -- one collection ----------------------------------------------------------------------
+    def collection(self, cid: object, raw: object) -> CollectionSpec:
+        if not isinstance(cid, str):
+            self.fail(
+                f"collection id {_show(cid)} is {_kind(cid)}: write it as a string in quotes",
+                "collections",
+                cid,
+            )
+        if not _COLLECTION_ID(cid):
+            self.fail(
+                f"{cid!r} is not a valid collection id: use 1-255 characters from a-z, A-Z, "
+                f"0-9, '_', '.' and '-'",
+                "collections",
+                cid,
+            )
+        if raw is None:
+            raw = {}
+        elif not isinstance(raw, Mapping):
+            self.need_mapping(raw, "a collection", "collections", cid)
+        if not raw.keys() <= _COLLECTION_KEYS:
+            self.unknown_key(raw, _COLLECTION_KEYS, "collections", cid)
+
+        version = raw.get("face_model_version")
+        if version is None:
+            version = DEFAULT_FACE_MODEL_VERSION
+        elif not isinstance(version, str) or not version:
+            hint = f': write it in quotes, "{version}"' if _is_number(version) else ""
+            self.fail(
+                f'{_show(version)} is not a non-empty string{hint} (like "7.0" or "6.0")',
+                "collections",
+                cid,
+                "face_model_version",
+            )
+
+        users_raw = raw.get("users")
+        if users_raw is None:
+            users_raw = {}
+        elif not isinstance(users_raw, Mapping):
+            self.need_mapping(users_raw, "users (user id -> user)", "collections", cid, "users")
+        loose_raw = raw.get("faces")
+        if loose_raw is None:
+            loose_raw = ()
+        elif not isinstance(loose_raw, (list, tuple)):
+            self.fail(
+                f"faces must be a list of faces, not {_kind(loose_raw)} ({_show(loose_raw)})",
+                "collections",
+                cid,
+                "faces",
+            )
+
+        users = tuple(users_raw)
+        self.check_user_ids(cid, users)
+        self._embedded = 0
+        faces: list[FaceSpec] = []
+        add = faces.append
+        face = self.face
+        for uid, user in users_raw.items():
+            if user is None:
+                continue
+            if type(user) is not dict and not isinstance(user, Mapping):
+                self.fail(
+                    f'a user must be an object like {{"faces": [...]}} (or {{}} / null for a '
+                    f"user without faces), not {_kind(user)} ({_show(user)})",
+                    "collections",
+                    cid,
+                    "users",
+                    uid,
+                )
+            if not user.keys() <= _USER_KEYS:
+                self.unknown_key(user, _USER_KEYS, "collections", cid, "users", uid)
+            user_faces = user.get("faces")
+            if user_faces is None:
+                continue
+            if type(user_faces) is not list and not isinstance(user_faces, tuple):
+                self.fail(
+                    f"faces must be a list of faces, not {_kind(user_faces)} ({_show(user_faces)})",
+                    "collections",
+                    cid,
+                    "users",
+                    uid,
+                    "faces",
+                )
+            if len(user_faces) > MAX_FACES_PER_USER:
+                self.fail(
+                    f"a user holds at most {MAX_FACES_PER_USER} faces (Rekognition's quota); "
+                    f"this one lists {len(user_faces)}: move the rest to the collection's "
+                    f"'faces' or to another user",
+                    "collections",
+                    cid,
+                    "users",
+                    uid,
+                    "faces",
+                )
+            for index, raw_face in enumerate(user_faces):
+                add(face(raw_face, cid, uid, index))
+        for index, raw_face in enumerate(loose_raw):
+            add(face(raw_face, cid, None, index))
+
+        if len({f.face_id for f in faces}) != len(faces):
+            self.duplicate(cid, faces)
+        return CollectionSpec(
+            collection_id=cid,
+            face_model_version=version,
+            users=users,
+            faces=tuple(faces),
+            vectors=self.vectors(cid, faces),
+        )
+
+    def check_user_ids(self, cid: str, users: tuple[Any, ...]) -> None:
+        """All user ids at once: one regex over the joined ids; the culprit found if it fails."""
+        if not users:
+            return
+        try:
+            joined = "\n".join(users)
+        except TypeError:  # a key that is not a string
+            pass
+        else:
+            # The count rules out an id that itself contains a newline.
+            if joined.count("\n") == len(users) - 1 and _USER_IDS(joined):
+                return
+        for uid in users:
+            if type(uid) is not str:
+                self.fail(
+                    f"user id {_show(uid)} is {_kind(uid)}: write it as a string in quotes",
+                    "collections",
+                    cid,
+                    "users",
+                    uid,
+                )
+            if not _USER_ID(uid):
+                self.fail(
+                    f"{uid!r} is not a valid UserId: use 1-128 characters from a-z, A-Z, 0-9, "
+                    f"'_', '.', '-' and ':'",
+                    "collections",
+                    cid,
+                    "users",
+                    uid,
+                )
+
+    def duplicate(self, cid: str, faces: list[FaceSpec]) -> NoReturn:
+        """Report the first face id used twice (found only once we know there is one)."""
+        seen: dict[str, tuple[PathPart, ...]] = {}
+        counts: dict[Optional[str], int] = {}
+        for spec in faces:
+            index = counts.get(spec.user_id, 0)
+            counts[spec.user_id] = index + 1
+            where = self.face_path(cid, spec.user_id, index)
+            first = seen.setdefault(spec.face_id, where)
+            if first is not where:
+                self.fail(
+                    f"face id {spec.face_id!r} is used twice in collection {cid!r}: first at "
+                    f"{_render((*first, 'face_id'))}, again here; face ids are unique within a "
+                    f"collection (omit face_id to get a generated one)",
+                    *where,
+                    "face_id",
+                )
+        raise AssertionError("no duplicate face id")  # pragma: no cover

@@ -1,0 +1,96 @@
+"""What a loaded fixture is: the immutable specs and the defaults a fixture may leave out.
+
+:class:`Fixture` holds :class:`CollectionSpec` s, each holding its :class:`FaceSpec` s and the
+matrix of their vectors; :data:`FixtureSource` is everything
+:func:`rekostub._fixtures.load.load_fixture` accepts. The defaults (face model version,
+account id), the limits (faces per user, identity seeds) and the deterministic ids given to
+faces that name none live here too, so the checker (:mod:`rekostub._fixtures.parser`) and the
+tests agree on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from rekostub._engine.model import Face
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_FACE_MODEL_VERSION",
+    "MAX_FACES_PER_USER",
+    "SEED_LIMIT",
+    "CollectionSpec",
+    "FaceSpec",
+    "Fixture",
+    "FixtureSource",
+    "default_face_id",
+    "default_image_id",
+    "det_uuid",
+]
+
+
+#: A face of a fixture: the very record the fake keeps (:class:`rekostub._engine.model.Face`), so a
+#: fixture's faces are shared by its template and every fake built from it, never copied.
+FaceSpec = Face
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    collection_id: str
+    face_model_version: str
+    users: tuple[str, ...]
+    faces: tuple[FaceSpec, ...]
+    vectors: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Fixture:
+    source: str
+    collections: tuple[CollectionSpec, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    images: Mapping[str, Any] = field(default_factory=dict)
+    base_dir: Optional[Path] = None
+
+
+FixtureSource = Union[Fixture, Mapping[str, Any], str, "os.PathLike[str]", None]
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_FACE_MODEL_VERSION = "7.0"
+DEFAULT_ACCOUNT_ID = "123456789012"
+MAX_FACES_PER_USER = 100
+SEED_LIMIT = 2**48
+
+# --------------------------------------------------------------------------------------------
+# Small helpers (only the deterministic ids run on the happy path)
+# --------------------------------------------------------------------------------------------
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 4122 variant digit
+
+
+def det_uuid(text: str) -> str:
+    """A lower-case version-4 UUID string derived from sha256(text): the first 16 bytes, with
+    the version and variant digits set (ids of fixture faces and of indexed faces)."""
+    h = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+def default_face_id(collection_id: str, user_id: Optional[str], index: int) -> str:
+    """The FaceId given to face ``index`` of ``user_id`` (None: the loose faces) when absent."""
+    return det_uuid(f"{collection_id}/{user_id or ''}/{index}")
+
+
+def default_image_id(collection_id: str, user_id: Optional[str], index: int) -> str:
+    """The ImageId given to a fixture face that names none."""
+    return det_uuid(f"image:{collection_id}/{user_id or ''}/{index}")

@@ -1,0 +1,82 @@
+"""Collections: CreateCollection, DescribeCollection, ListCollections, DeleteCollection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rekostub._common.errors import ServiceError
+from rekostub._engine.model import Collection
+from rekostub._engine.state import State
+from rekostub._operations.registry import RequestContext, operation
+from rekostub._operations.render import page_limit, resume_after, take_page, token_scope
+
+__all__ = [
+    "TAGS_KEY",
+    "create_collection",
+    "delete_collection",
+    "describe_collection",
+    "list_collections",
+]
+
+#: ``state.extras[TAGS_KEY]``: collection id -> the Tags given to CreateCollection.
+TAGS_KEY = "collection_tags"
+
+_FACE_MODEL_VERSION = "7.0"  # what a new collection gets today (REKOGNITION_BEHAVIOR)
+
+
+@operation("CreateCollection")
+def create_collection(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    collection_id = params["CollectionId"]
+    if state.find_collection(collection_id) is not None:
+        raise ServiceError(
+            "ResourceAlreadyExistsException", f"The collection id: {collection_id} already exists."
+        )
+    state.add_collection(Collection(collection_id, face_model_version=_FACE_MODEL_VERSION))
+    tags = params.get("Tags")
+    if tags:
+        state.extras.setdefault(TAGS_KEY, {})[collection_id] = dict(tags)
+    return {
+        "StatusCode": 200,
+        "CollectionArn": state.collection_arn(collection_id, ctx.region),
+        "FaceModelVersion": _FACE_MODEL_VERSION,
+    }
+
+
+@operation("DescribeCollection")
+def describe_collection(
+    state: State, params: dict[str, Any], ctx: RequestContext
+) -> dict[str, Any]:
+    col = state.collection(params["CollectionId"])
+    return {
+        "FaceCount": len(col.faces),
+        "UserCount": len(col.users),
+        "FaceModelVersion": col.face_model_version,
+        "CollectionARN": state.collection_arn(col.collection_id, ctx.region),
+        "CreationTimestamp": col.created,
+    }
+
+
+@operation("DeleteCollection")
+def delete_collection(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    collection_id = state.collection(params["CollectionId"]).collection_id
+    state.remove_collection(collection_id)
+    state.extras.get(TAGS_KEY, {}).pop(collection_id, None)
+    return {"StatusCode": 200}
+
+
+_LIST_KIND = "ListCollections"
+_LIST_SCOPE = token_scope("collections")
+
+
+@operation("ListCollections")
+def list_collections(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    after = resume_after(params, _LIST_KIND, _LIST_SCOPE)
+    limit = page_limit("ListCollections", params)
+    ids, token = take_page(state.collection_order.after(after), limit, _LIST_KIND, _LIST_SCOPE)
+    response: dict[str, Any] = {
+        "CollectionIds": ids,
+        "FaceModelVersions": [state.collections[i].face_model_version for i in ids],
+    }
+    if token is not None:
+        response["NextToken"] = token
+    return response

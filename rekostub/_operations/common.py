@@ -1,0 +1,54 @@
+"""Pieces several operations share: lookups with AWS's errors, and rendering matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rekostub._common.errors import ServiceError, invalid_parameter
+from rekostub._engine.model import Collection, Face, User
+from rekostub._operations.registry import RequestContext
+
+__all__ = ["Vector", "face_or_invalid", "user_matches", "user_or_not_found"]
+
+Vector = npt.NDArray[np.float32]
+
+
+def face_or_invalid(col: Collection, face_id: str) -> Face:
+    """The face, or AWS's InvalidParameterException for a FaceId not in the collection."""
+    face = col.faces.get(face_id)
+    if face is None:
+        raise invalid_parameter("faceId was not found in the collection.")
+    return face
+
+
+def user_or_not_found(col: Collection, user_id: str) -> User:
+    """The user, or the ResourceNotFoundException naming it (Decided text)."""
+    user = col.users.get(user_id)
+    if user is None:
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"The user id: {user_id} does not exist in the collection: {col.collection_id}",
+        )
+    return user
+
+
+def user_matches(
+    col: Collection,
+    query: Vector,
+    threshold: float,
+    limit: int,
+    ctx: RequestContext,
+    exclude: str | None = None,
+) -> list[dict[str, Any]]:
+    """UserMatches entries for a query vector, via the shared matcher."""
+    found = col.user_vectors.search(query, threshold=threshold, limit=limit, exclude=exclude)
+    return [
+        {
+            "Similarity": similarity,
+            "User": {"UserId": user_id, "UserStatus": col.users[user_id].status(ctx.now)},
+        }
+        for user_id, similarity in found
+    ]

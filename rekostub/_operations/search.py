@@ -1,0 +1,44 @@
+"""SearchUsers: find users close to a face or to another user's vector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rekostub._common.errors import invalid_parameter
+from rekostub._engine.model import Collection
+from rekostub._engine.state import State
+from rekostub._operations.common import Vector, face_or_invalid, user_matches, user_or_not_found
+from rekostub._operations.registry import RequestContext, operation
+
+__all__ = ["search_users"]
+
+
+@operation("SearchUsers")
+def search_users(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    face_id = params.get("FaceId")
+    user_id = params.get("UserId")
+    if (face_id is None) == (user_id is None):
+        # The API: "The request must be provided with either FaceId or UserId." (Decided: both
+        # or neither is InvalidParameterException with the generic text.)
+        raise invalid_parameter()
+    col = state.collection(params["CollectionId"])
+    threshold = float(params.get("UserMatchThreshold", 80.0))
+    limit = int(params.get("MaxUsers", 500))
+    response: dict[str, Any] = {}
+    query: Vector | None
+    if face_id is not None:
+        query = col.face_vectors.get(face_or_invalid(col, face_id).face_id)
+        exclude = None
+        response["SearchedFace"] = {"FaceId": face_id}
+    else:
+        assert user_id is not None  # exactly one of FaceId / UserId was given (checked above)
+        query = _user_query(col, user_id)
+        exclude = user_id
+        response["SearchedUser"] = {"UserId": user_id}
+    matches = [] if query is None else user_matches(col, query, threshold, limit, ctx, exclude)
+    return {"UserMatches": matches, "FaceModelVersion": col.face_model_version, **response}
+
+
+def _user_query(col: Collection, user_id: str) -> Vector | None:
+    user_or_not_found(col, user_id)
+    return col.user_vector(user_id)  # None for a CREATED user: no matches (Decided)

@@ -1,0 +1,195 @@
+"""The fake's handle: the object tests hold. Dispatches decoded requests to operations."""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, Optional
+
+import rekostub._operations  # noqa: F401  (registers every emulated operation)
+from rekostub._common.errors import NotEmulatedError, ServiceError
+from rekostub._common.names import api_name, service_model
+from rekostub._engine.state import State
+from rekostub._fixtures.load import FixtureSource, load_fixture
+from rekostub._operations.registry import OPERATIONS, RequestContext
+from rekostub._service.build import state_from_fixture
+from rekostub._service.calls import Call, CallLog, ErrorAnswer
+from rekostub._service.snapshot import snapshot
+from rekostub._validation.request import shape_problems, validate_request
+
+__all__ = ["FakeRekognition"]
+
+# AWS's documented texts for the errors tests most often inject (API reference, Errors).
+_DEFAULT_MESSAGES = {
+    "AccessDeniedException": "You are not authorized to perform the action.",
+    "InternalServerError": "Amazon Rekognition experienced a service issue. Try your call again.",
+    "InvalidParameterException": "Request has invalid parameters.",
+    "ProvisionedThroughputExceededException": (
+        "The number of requests exceeded your throughput limit. If you want to increase this "
+        "limit, contact Amazon Rekognition."
+    ),
+    "ResourceNotFoundException": "The resource specified in the request cannot be found.",
+    "ThrottlingException": (
+        "Amazon Rekognition is temporarily unable to process the request. Try your call again."
+    ),
+    "ServiceQuotaExceededException": (
+        "The size of the resource exceeds the allowed limit. For more information, see "
+        "Guidelines and quotas in Amazon Rekognition."
+    ),
+}
+
+
+class FakeRekognition:
+    """An in-memory Rekognition: collections, users and faces, answering boto3 calls.
+
+    Get one from :func:`rekostub.stub` or the ``fake_rekognition`` pytest fixture; or build one
+    directly and pass it to ``stub(fake=...)``.
+    """
+
+    def __init__(
+        self,
+        fixture: FixtureSource = None,
+        *,
+        account_id: Optional[str] = None,
+        updating_seconds: Optional[float] = None,
+    ) -> None:
+        self._fixture = load_fixture(fixture)
+        self.state: State = state_from_fixture(self._fixture)
+        if account_id is not None:
+            self.state.account_id = account_id
+        if updating_seconds is not None:
+            self.updating_seconds = updating_seconds
+        self.calls = CallLog()
+        self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
+        self._scripted: dict[str, collections.deque[dict[str, Any]]] = {}
+        self._lock = threading.RLock()
+
+    # -- settings ------------------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        """The account in ARNs the fake answers (default ``123456789012``)."""
+        return self.state.account_id
+
+    @account_id.setter
+    def account_id(self, value: str) -> None:
+        self.state.account_id = value
+
+    @property
+    def updating_seconds(self) -> float:
+        """Seconds a user reads UPDATING after AssociateFaces/DisassociateFaces.
+
+        0 (the default): the response says UPDATING and the user is ACTIVE from the next call.
+        """
+        return self.state.updating_seconds
+
+    @updating_seconds.setter
+    def updating_seconds(self, value: float) -> None:
+        if value < 0:
+            raise ValueError(f"updating_seconds must be >= 0, not {value!r}")
+        self.state.updating_seconds = float(value)
+
+    @property
+    def undescribed_images(self) -> str:
+        """What an image no fixture entry and no face code describes shows: ``"no_faces"``
+        (the default), ``"derive"`` (one face) or ``"error"`` (see :mod:`rekostub._images.seen`)."""
+        return str(self.state.extras.get("undescribed_images", "no_faces"))
+
+    @undescribed_images.setter
+    def undescribed_images(self, value: str) -> None:
+        if value not in ("no_faces", "error", "derive"):
+            raise ValueError(
+                f"undescribed_images is 'no_faces', 'error' or 'derive', not {value!r}"
+            )
+        self.state.extras["undescribed_images"] = value
+
+    # -- fault injection -----------------------------------------------------------------------
+    def fail(
+        self, operation: str, code: str, times: int = 1, message: Optional[str] = None
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` answer the error ``code``.
+
+        The answer carries the error's real HTTP status (500 for ``ThrottlingException`` and
+        ``InternalServerError``, else 400) and goes through botocore's retries like a real one.
+        """
+        name = api_name(operation)
+        if times < 1:
+            raise ValueError(f"times must be >= 1, not {times!r}")
+        with self._lock:
+            queue = self._faults.setdefault(name, collections.deque())
+            queue.extend([(code, message)] * times)
+
+    # -- scripted answers and snapshots -------------------------------------------------------
+    def add_response(self, operation: str, response: Mapping[str, Any]) -> None:
+        """Script the answer to an operation rekostub does not emulate (e.g. DetectLabels).
+
+        ``response`` is checked against the operation's output shape now (ValueError listing
+        every problem). Calls take scripted answers oldest first; the last one is repeated for
+        every call after it. Requests are still validated against the input shape first.
+        """
+        name = api_name(operation)
+        if name in OPERATIONS:
+            raise ValueError(
+                f"{name} is emulated by rekostub: set up its answer through the fixture or the "
+                f"API, or make it fail with fake.fail({name!r}, code)."
+            )
+        output = service_model().operation_model(name).output_shape
+        body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        problems = shape_problems(output, body) if output is not None else []
+        if problems:
+            listed = "\n  ".join(problems)
+            raise ValueError(f"that is not a valid {name} response:\n  {listed}")
+        with self._lock:
+            self._scripted.setdefault(name, collections.deque()).append(body)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The current state as a fixture dict: ``FakeRekognition(fake.snapshot())`` (or
+        ``stub(fixture=...)``) answers every search exactly as this fake does now."""
+        with self._lock:
+            return snapshot(self.state)
+
+    # -- dispatch (called by the hook) ---------------------------------------------------------
+    def handle(self, operation: str, body: Mapping[str, Any], region: str) -> dict[str, Any]:
+        """Answer one decoded request. Returns the response dict or raises ServiceError.
+
+        Raises NotEmulatedError (and lets any internal error out) for the hook to surface.
+        """
+        with self._lock:
+            params: Mapping[str, Any] = body
+            try:
+                fault = self._next_fault(operation)
+                if fault is not None:
+                    raise fault
+                op_model = service_model().operation_model(operation)
+                params = validate_request(op_model, body)
+                fn = OPERATIONS.get(operation)
+                if fn is not None:
+                    ctx = RequestContext(operation=operation, region=region, now=time.monotonic())
+                    response = fn(self.state, dict(params), ctx)
+                else:
+                    response = self._next_scripted(operation)
+            except ServiceError as exc:
+                error = ErrorAnswer(exc.code, exc.message, exc.status)
+                self.calls._append(Call(operation, params, region, error=error))
+                raise
+            self.calls._append(Call(operation, params, region, response=response))
+            return response
+
+    def _next_scripted(self, operation: str) -> dict[str, Any]:
+        queue = self._scripted.get(operation)
+        if not queue:
+            raise NotEmulatedError(operation)
+        return queue.popleft() if len(queue) > 1 else queue[0]
+
+    def _next_fault(self, operation: str) -> Optional[ServiceError]:
+        queue = self._faults.get(operation)
+        if not queue:
+            return None
+        code, message = queue.popleft()
+        text = (
+            message
+            if message is not None
+            else _DEFAULT_MESSAGES.get(code, f"{code} (injected by rekostub)")
+        )
+        return ServiceError(code, text)
