@@ -6,8 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import types
 from typing import Any
 
 import numpy as np
@@ -172,18 +170,14 @@ def test_updating_users_are_matched_with_status_updating(
     client: ClientFactory, staff: rekostub.FakeRekognition
 ) -> None:
     # An association holds a user UPDATING; set the hold directly on the fake's state.
-    staff.state.collection("staff").users["alice"].updating_until = time.monotonic() + 600
+    staff.state.collection("staff").users["alice"].updating_until = staff.now() + 600
     response = client().search_users(CollectionId="staff", FaceId=ALICE_1)
     assert response["UserMatches"][0]["User"] == {"UserId": "alice", "UserStatus": "UPDATING"}
 
 
 def test_user_updating_after_association_is_matched_as_updating(
-    client: ClientFactory, staff: rekostub.FakeRekognition, monkeypatch: pytest.MonkeyPatch
+    client: ClientFactory, staff: rekostub.FakeRekognition
 ) -> None:
-    clock = [1000.0]
-    monkeypatch.setattr(
-        rekostub._service.fake, "time", types.SimpleNamespace(monotonic=lambda: clock[0])
-    )
     staff.updating_seconds = 30
     c = client()
     done = c.associate_faces(CollectionId="staff", UserId="dave", FaceIds=[STRANGER])
@@ -191,7 +185,7 @@ def test_user_updating_after_association_is_matched_as_updating(
     found = c.search_users(CollectionId="staff", FaceId=STRANGER)
     assert found["UserMatches"][0]["User"] == {"UserId": "dave", "UserStatus": "UPDATING"}
     assert found["UserMatches"][0]["Similarity"] >= 99
-    clock[0] += 30
+    staff.advance(30)
     found = c.search_users(CollectionId="staff", FaceId=STRANGER)
     assert found["UserMatches"][0]["User"] == {"UserId": "dave", "UserStatus": "ACTIVE"}
 

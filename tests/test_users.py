@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-import types
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from conftest import ClientFactory, error_of
 
 import rekostub
-import rekostub._service.fake
 from rekostub._fixtures.load import load_fixture
 
 
@@ -320,23 +321,11 @@ def test_list_users_max_results_bounds(client: ClientFactory, max_results: int) 
 # -- statuses: CREATED, UPDATING, ACTIVE --------------------------------------------------------
 
 
-class Clock:
-    """A stand-in for ``time`` in rekostub._service.fake: the fake's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(
-        rekostub._service.fake, "time", types.SimpleNamespace(monotonic=c.monotonic)
-    )
-    return c
+def frozen() -> Iterator[time_machine.Coordinates]:
+    """time.time() stands still (time-machine), so only fake.advance() or a shift moves it."""
+    with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), tick=False) as t:
+        yield t
 
 
 def status(rek: Any, user_id: str) -> str:
@@ -352,25 +341,61 @@ def test_updating_until_the_next_call_by_default(client: ClientFactory) -> None:
         assert status(rek, "dave") == "ACTIVE"
 
 
-def test_updating_hold_with_a_clock(clock: Clock, client: ClientFactory) -> None:
+def test_updating_hold_with_a_clock(
+    frozen: time_machine.Coordinates, client: ClientFactory
+) -> None:
     with rekostub.stub(fixture=FIXTURE) as fake:
         fake.updating_seconds = 5
         rek = client()
         rek.associate_faces(CollectionId="c", UserId="dave", FaceIds=[fid(3)])
-        clock.now += 4.9
+        fake.advance(4.9)
         assert listed(rek) == [("alice", "ACTIVE"), ("dave", "UPDATING")]
         # SearchUsers finds an UPDATING user and says so
         found = rek.search_users(CollectionId="c", FaceId=fid(3))["UserMatches"]
         assert [m["User"] for m in found] == [{"UserId": "dave", "UserStatus": "UPDATING"}]
-        clock.now += 0.1
+        fake.advance(0.1)
         assert status(rek, "dave") == "ACTIVE"
         # a disassociation holds the user again; a call that changes nothing does not
         rek.disassociate_faces(CollectionId="c", UserId="alice", FaceIds=[fid(2)])
         assert status(rek, "alice") == "UPDATING"
-        clock.now += 5
+        fake.advance(5)
         noop = rek.associate_faces(CollectionId="c", UserId="alice", FaceIds=[fid(1)])
         assert noop["UserStatus"] == "ACTIVE"
         assert status(rek, "alice") == "ACTIVE"
+
+
+def test_time_machine_moves_the_updating_clock(
+    frozen: time_machine.Coordinates, client: ClientFactory
+) -> None:
+    """The fake's clock follows time.time(): a time-machine (or freezegun) shift releases a
+    held user, with no sleep and no call to the fake."""
+    with rekostub.stub(fixture=FIXTURE) as fake:
+        fake.updating_seconds = 60
+        rek = client()
+        rek.associate_faces(CollectionId="c", UserId="dave", FaceIds=[fid(3)])
+        frozen.shift(59.5)
+        assert status(rek, "dave") == "UPDATING"
+        frozen.shift(0.5)
+        assert status(rek, "dave") == "ACTIVE"
+
+
+def test_advance_refuses_to_go_back() -> None:
+    fake = rekostub.FakeRekognition()
+    with pytest.raises(ValueError, match="forward"):
+        fake.advance(-1)
+
+
+def test_no_hold_survives_time_going_back(client: ClientFactory) -> None:
+    """With no hold (the default) the user is ACTIVE from the next call even if a test moves
+    time.time() into the past between the calls."""
+    with rekostub.stub(fixture=FIXTURE):
+        rek = client()
+        assert (
+            rek.associate_faces(CollectionId="c", UserId="dave", FaceIds=[fid(3)])["UserStatus"]
+            == "UPDATING"
+        )
+        with time_machine.travel(dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc), tick=False):
+            assert status(rek, "dave") == "ACTIVE"
 
 
 def test_updating_hold_with_the_real_clock(client: ClientFactory) -> None:
@@ -386,18 +411,22 @@ def test_updating_hold_with_the_real_clock(client: ClientFactory) -> None:
         assert status(rek, "dave") == "ACTIVE"
 
 
-def test_updating_seconds_from_the_fixture(clock: Clock, client: ClientFactory) -> None:
+def test_updating_seconds_from_the_fixture(
+    frozen: time_machine.Coordinates, client: ClientFactory
+) -> None:
     with rekostub.stub(fixture={**FIXTURE, "options": {"updating_seconds": 2}}) as fake:
         assert fake.updating_seconds == 2
         rek = client()
         rek.associate_faces(CollectionId="c", UserId="dave", FaceIds=[fid(3)])
-        clock.now += 1.5
+        fake.advance(1.5)
         assert status(rek, "dave") == "UPDATING"
-        clock.now += 0.5
+        fake.advance(0.5)
         assert status(rek, "dave") == "ACTIVE"
 
 
-def test_last_face_out_reads_created_even_while_held(clock: Clock, client: ClientFactory) -> None:
+def test_last_face_out_reads_created_even_while_held(
+    frozen: time_machine.Coordinates, client: ClientFactory
+) -> None:
     with rekostub.stub(fixture=FIXTURE) as fake:
         fake.updating_seconds = 10
         rek = client()

@@ -39,17 +39,23 @@ class ServiceError(Exception):
         *,
         status: int | None = None,
         extra: dict[str, Any] | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = error_status(code) if status is None else status
         self.extra = dict(extra or {})
+        #: rekostub's own explanation and fix, never sent (AWS's text stays AWS's): it goes to
+        #: the call log (``fake.calls[i].error.hint``) and the ``rekostub`` logger.
+        self.hint = hint
 
 
-def invalid_parameter(message: str = "Request has invalid parameters.") -> ServiceError:
+def invalid_parameter(
+    message: str = "Request has invalid parameters.", *, hint: str | None = None
+) -> ServiceError:
     """``InvalidParameterException`` with AWS's generic text unless a known one is given."""
-    return ServiceError("InvalidParameterException", message)
+    return ServiceError("InvalidParameterException", message, hint=hint)
 
 
 class RekostubError(Exception):

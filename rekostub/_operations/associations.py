@@ -115,12 +115,20 @@ def associate_faces(state: State, params: dict[str, Any], ctx: RequestContext) -
 
     # Everything is checked: now change the collection, in one step.
     if associated:
-        col.associate(user, associated, updating_until=ctx.now + state.updating_seconds)
+        col.associate(user, associated, updating_until=_hold_until(state, ctx))
     return {
         "AssociatedFaces": [{"FaceId": face_id} for face_id in associated],
         "UnsuccessfulFaceAssociations": unsuccessful,
         "UserStatus": _status_after(user, bool(associated), ctx),
     }
+
+
+def _hold_until(state: State, ctx: RequestContext) -> float:
+    """When a changed user stops reading UPDATING. With no hold (0 s, the default) it is ACTIVE
+    from the next call whatever the clock does, even if a test moves time.time() backwards."""
+    if state.updating_seconds <= 0:
+        return float("-inf")
+    return ctx.now + state.updating_seconds
 
 
 @operation("DisassociateFaces")
@@ -137,7 +145,7 @@ def disassociate_faces(state: State, params: dict[str, Any], ctx: RequestContext
         # else: a face on no user at all is ignored (in neither list)
 
     if removed:
-        col.disassociate(user, removed, updating_until=ctx.now + state.updating_seconds)
+        col.disassociate(user, removed, updating_until=_hold_until(state, ctx))
     return {
         "DisassociatedFaces": [{"FaceId": face_id} for face_id in removed],
         "UnsuccessfulFaceDisassociations": unsuccessful,

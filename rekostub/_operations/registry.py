@@ -18,7 +18,8 @@ class RequestContext:
 
     operation: str
     region: str
-    #: ``time.monotonic()`` when the request arrived (drives UPDATING -> ACTIVE).
+    #: The fake's clock when the request arrived: ``time.time()`` plus ``fake.advance()``
+    #: (drives UPDATING -> ACTIVE).
     now: float
 
 

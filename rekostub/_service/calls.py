@@ -14,11 +14,13 @@ __all__ = ["Call", "CallLog", "ErrorAnswer"]
 
 @dataclass(frozen=True)
 class ErrorAnswer:
-    """An error the fake answered: AWS's code, message and HTTP status."""
+    """An error the fake answered: AWS's code, message and HTTP status, and ``hint``:
+    rekostub's explanation of why and how to fix it when AWS's text does not say (never sent)."""
 
     code: str
     message: str
     status: int
+    hint: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -21,19 +22,23 @@ from rekostub._validation.request import shape_problems, validate_request
 
 __all__ = ["FakeRekognition"]
 
-# AWS's documented texts for the errors tests most often inject (API reference, Errors).
+#: Says why an error was answered when AWS's own text does not (e.g. an undeclared S3 key);
+#: pytest shows it under "Captured log call" when the test fails.
+_log = logging.getLogger("rekostub")
+
+# The texts AWS answers for the errors tests most often inject: the Developer Guide's error
+# handling page where it gives one (ImageTooLarge, InternalServerError,
+# InvalidPaginationToken, ProvisionedThroughputExceeded, Throttling), else the error shape's
+# documentation in botocore's model.
 _DEFAULT_MESSAGES = {
     "AccessDeniedException": "You are not authorized to perform the action.",
-    "InternalServerError": "Amazon Rekognition experienced a service issue. Try your call again.",
+    "ImageTooLargeException": "Image size is too large.",
+    "InternalServerError": "Internal server error",
+    "InvalidPaginationTokenException": "Invalid Token",
     "InvalidParameterException": "Request has invalid parameters.",
-    "ProvisionedThroughputExceededException": (
-        "The number of requests exceeded your throughput limit. If you want to increase this "
-        "limit, contact Amazon Rekognition."
-    ),
+    "ProvisionedThroughputExceededException": "Provisioned Rate exceeded.",
     "ResourceNotFoundException": "The resource specified in the request cannot be found.",
-    "ThrottlingException": (
-        "Amazon Rekognition is temporarily unable to process the request. Try your call again."
-    ),
+    "ThrottlingException": "Slow down; sudden increase in rate of requests.",
     "ServiceQuotaExceededException": (
         "The size of the resource exceeds the allowed limit. For more information, see "
         "Guidelines and quotas in Amazon Rekognition."
@@ -65,6 +70,7 @@ class FakeRekognition:
         self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
         self._scripted: dict[str, collections.deque[dict[str, Any]]] = {}
         self._lock = threading.RLock()
+        self._advanced = 0.0  # seconds added to time.time() by advance()
 
     # -- settings ------------------------------------------------------------------------------
     @property
@@ -89,6 +95,24 @@ class FakeRekognition:
         if value < 0:
             raise ValueError(f"updating_seconds must be >= 0, not {value!r}")
         self.state.updating_seconds = float(value)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock ``seconds`` forward (users held UPDATING may become ACTIVE).
+
+        The fake's clock is ``time.time()`` plus every ``advance``: a test can move it with
+        ``fake.advance(5)`` or with a library that moves ``time.time()`` (time-machine,
+        freezegun), and never has to sleep.
+        """
+        if seconds < 0:
+            raise ValueError(
+                f"advance() moves the clock forward: seconds must be >= 0, not {seconds!r}"
+            )
+        with self._lock:
+            self._advanced += float(seconds)
+
+    def now(self) -> float:
+        """The fake's clock: ``time.time()`` plus every :meth:`advance` so far (seconds)."""
+        return time.time() + self._advanced
 
     @property
     def undescribed_images(self) -> str:
@@ -165,12 +189,14 @@ class FakeRekognition:
                 params = validate_request(op_model, body)
                 fn = OPERATIONS.get(operation)
                 if fn is not None:
-                    ctx = RequestContext(operation=operation, region=region, now=time.monotonic())
+                    ctx = RequestContext(operation=operation, region=region, now=self.now())
                     response = fn(self.state, dict(params), ctx)
                 else:
                     response = self._next_scripted(operation)
             except ServiceError as exc:
-                error = ErrorAnswer(exc.code, exc.message, exc.status)
+                error = ErrorAnswer(exc.code, exc.message, exc.status, exc.hint)
+                if exc.hint is not None:
+                    _log.warning("%s answered %s: %s", operation, exc.code, exc.hint)
                 self.calls._append(Call(operation, params, region, error=error))
                 raise
             self.calls._append(Call(operation, params, region, response=response))
