@@ -11,13 +11,16 @@ from conftest import error_of, valid
 from PIL import Image
 
 import rekostub
+from rekostub._common.names import service_model
 
 DEFAULT_KEYS = {"BoundingBox", "Confidence", "Landmarks", "Pose", "Quality"}
 ALL_KEYS = DEFAULT_KEYS | {
     "AgeRange", "Smile", "Eyeglasses", "Sunglasses", "Gender", "Beard", "Mustache", "EyesOpen",
     "MouthOpen", "Emotions", "FaceOccluded", "EyeDirection",
 }  # fmt: skip
-CORE_LANDMARKS = ("eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight")
+# DEFAULT attributes: these five landmarks, in this order (AWS CLI compare-faces and
+# detect-faces examples); ALL: the model's 30 landmark types.
+CORE_LANDMARKS = ["eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose"]
 
 
 def client() -> Any:
@@ -68,8 +71,7 @@ def test_detect_faces_default_attributes() -> None:
         assert all(abs(face["Pose"][k]) <= 15 for k in ("Roll", "Yaw", "Pitch"))
         box = face["BoundingBox"]
         types = [lm["Type"] for lm in face["Landmarks"]]
-        assert set(CORE_LANDMARKS) <= set(types)
-        assert len(types) == len(set(types)) == 30
+        assert types == CORE_LANDMARKS
         for lm in face["Landmarks"]:
             assert box["Left"] <= lm["X"] <= box["Left"] + box["Width"]
             assert box["Top"] <= lm["Y"] <= box["Top"] + box["Height"]
@@ -96,8 +98,20 @@ def test_detect_faces_all_attributes() -> None:
         )
     assert valid("DetectFaces", resp) == []
     assert resp["FaceDetails"] == again["FaceDetails"]  # deterministic
+    landmark_types = set(
+        service_model().shape_for("Landmark").members["Type"].enum  # the model's 30 types
+    )
+    assert len(landmark_types) == 30
     for face in resp["FaceDetails"]:
         assert set(face) == ALL_KEYS
+        types = [lm["Type"] for lm in face["Landmarks"]]
+        assert types[:5] == CORE_LANDMARKS
+        assert len(types) == len(set(types)) == 30
+        assert set(types) == landmark_types
+        box = face["BoundingBox"]
+        for lm in face["Landmarks"]:
+            assert box["Left"] <= lm["X"] <= box["Left"] + box["Width"]
+            assert box["Top"] <= lm["Y"] <= box["Top"] + box["Height"]
         assert face["AgeRange"]["Low"] <= face["AgeRange"]["High"]
         assert face["Gender"]["Value"] in ("Male", "Female")
         emotions = face["Emotions"]
@@ -123,6 +137,8 @@ def test_detect_faces_specific_attributes() -> None:
         )
     assert set(resp["FaceDetails"][0]) == DEFAULT_KEYS | {"FaceOccluded", "EyeDirection"}
     assert set(default["FaceDetails"][0]) == DEFAULT_KEYS
+    # Landmarks: the full set only with ALL (Decided for named attributes)
+    assert [m["Type"] for m in resp["FaceDetails"][0]["Landmarks"]] == CORE_LANDMARKS
     assert valid("DetectFaces", resp) == []
 
 
@@ -201,6 +217,7 @@ def test_compare_faces_matches_and_unmatched() -> None:
     assert set(match["Face"]) == DEFAULT_KEYS
     assert match["Face"]["BoundingBox"] == target[1]["BoundingBox"]
     assert match["Face"]["Landmarks"] == target[1]["Landmarks"]
+    assert [m["Type"] for m in match["Face"]["Landmarks"]] == CORE_LANDMARKS
     assert [f["BoundingBox"] for f in resp["UnmatchedFaces"]] == [
         target[0]["BoundingBox"],
         target[2]["BoundingBox"],

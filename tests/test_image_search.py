@@ -50,7 +50,8 @@ def test_search_users_by_image_finds_the_person() -> None:
     assert match["Similarity"] > 99.9
     assert np.float32(match["Similarity"]) == match["Similarity"]
     assert resp["FaceModelVersion"] == "7.0"
-    assert resp["SearchedFace"] == {"FaceDetail": detail}
+    # Only the BoundingBox, as AWS's example for SearchUsersByImage shows.
+    assert resp["SearchedFace"] == {"FaceDetail": {"BoundingBox": detail["BoundingBox"]}}
     assert resp["UnsearchedFaces"] == []
 
 

@@ -207,7 +207,7 @@ def test_an_s3_object_over_15_mb(operation: str) -> None:
         getattr(c, operation)(**params)
     assert error_of(exc) == (
         "ImageTooLargeException",
-        "The input image size exceeds the allowed limit.",
+        "Image size is too large.",
     )
 
 

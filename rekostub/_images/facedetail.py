@@ -5,9 +5,12 @@ says about the face -- its identity seed, its box and its encoded quality -- thr
 
 * ``BoundingBox``: the face's real box in the image (ratios, rounded through float32).
 * ``Confidence``: 99.90-99.9999 (from the seed and the box).
-* ``Landmarks``: all 30 landmark types of the model, at fixed places of a frontal face inside
-  the box (``eyeLeft`` at 32 % across and 40 % down the box, ...), moved by at most 1.5 % of
-  the box per seed, always inside the box. Coordinates are ratios of the image, as AWS's.
+* ``Landmarks``: with DEFAULT attributes the 5 of AWS's examples (eyeLeft, eyeRight,
+  mouthLeft, mouthRight, nose: the AWS CLI's compare-faces and detect-faces examples, the
+  Developer Guide's IndexFaces page); with ``ALL`` all 30 landmark types of the model, in the
+  order the AWS CLI's detect-faces example lists them. Each sits at a fixed place of a frontal
+  face inside the box (``eyeLeft`` at 32 % across and 40 % down the box, ...), moved by at most
+  1.5 % of the box per seed, always inside the box. Coordinates are ratios of the image.
 * ``Pose``: Roll, Yaw and Pitch within +/-12 degrees, from the seed (the same person holds
   their head the same way in every picture).
 * ``Quality``: Brightness and Sharpness are the encoded values (0-100).
@@ -29,13 +32,16 @@ import numpy as np
 
 __all__ = [
     "ALL_FIELDS",
+    "DEFAULT_LANDMARKS",
     "Box",
     "Quality",
     "box_dict",
+    "box_only_detail",
     "compared_face",
     "detail_fields",
     "face_confidence",
     "face_detail",
+    "wants_all",
 ]
 
 Box = tuple[float, float, float, float]  # (left, top, width, height), ratios of the image
@@ -59,13 +65,13 @@ _ATTRIBUTE_FIELDS = {
 ALL_FIELDS = frozenset(_ATTRIBUTE_FIELDS.values())
 
 # Where each landmark sits in a frontal face, as (across, down) fractions of the face box;
-# in the model's LandmarkType order.
+# in the order AWS's examples list them: the DEFAULT five first, then the model's order.
 _LANDMARKS: tuple[tuple[str, float, float], ...] = (
     ("eyeLeft", 0.32, 0.40),
     ("eyeRight", 0.68, 0.40),
-    ("nose", 0.50, 0.58),
     ("mouthLeft", 0.37, 0.76),
     ("mouthRight", 0.63, 0.76),
+    ("nose", 0.50, 0.58),
     ("leftEyeBrowLeft", 0.20, 0.30),
     ("leftEyeBrowRight", 0.42, 0.29),
     ("leftEyeBrowUp", 0.31, 0.27),
@@ -92,6 +98,8 @@ _LANDMARKS: tuple[tuple[str, float, float], ...] = (
     ("midJawlineRight", 0.85, 0.72),
     ("upperJawlineRight", 0.92, 0.42),
 )
+#: How many of :data:`_LANDMARKS` DEFAULT attributes report.
+DEFAULT_LANDMARKS = 5
 _LANDMARK_JITTER = 0.015
 
 _EMOTIONS = (
@@ -134,6 +142,12 @@ def detail_fields(requested: Optional[Iterable[str]]) -> frozenset[str]:
     return frozenset(_ATTRIBUTE_FIELDS[n] for n in names if n in _ATTRIBUTE_FIELDS)
 
 
+def wants_all(requested: Optional[Iterable[str]]) -> bool:
+    """Whether a request's ``Attributes`` / ``DetectionAttributes`` ask for ``ALL`` (then
+    Landmarks carry all 30 types; otherwise the DEFAULT five)."""
+    return "ALL" in set(requested or ())
+
+
 def box_dict(box: Box) -> dict[str, float]:
     left, top, width, height = box
     return {"Width": _f32(width), "Height": _f32(height), "Left": _f32(left), "Top": _f32(top)}
@@ -146,13 +160,13 @@ def face_confidence(seed: int, box: Box) -> float:
     return _f32(99.9 + 0.0999 * u / 2**32)
 
 
-def _landmarks(seed: int, box: Box) -> list[dict[str, Any]]:
+def _landmarks(seed: int, box: Box, count: int = DEFAULT_LANDMARKS) -> list[dict[str, Any]]:
     left, top, width, height = box
     d = _draws(seed)
     jx = (d[0] - 0.5) * 2 * _LANDMARK_JITTER
     jy = (d[1] - 0.5) * 2 * _LANDMARK_JITTER
     out = []
-    for name, fx, fy in _LANDMARKS:
+    for name, fx, fy in _LANDMARKS[:count]:
         x = min(max(fx + jx, 0.01), 0.99)
         y = min(max(fy + jy, 0.01), 0.99)
         out.append({"Type": name, "X": _f32(left + x * width), "Y": _f32(top + y * height)})
@@ -221,13 +235,21 @@ def _attributes(seed: int, fields: frozenset[str]) -> dict[str, Any]:
 
 
 def face_detail(
-    seed: int, box: Box, quality: Quality, fields: frozenset[str] = frozenset()
+    seed: int,
+    box: Box,
+    quality: Quality,
+    fields: frozenset[str] = frozenset(),
+    *,
+    all_landmarks: bool = False,
 ) -> dict[str, Any]:
-    """The FaceDetail of a face: the DEFAULT members plus the optional ``fields``."""
+    """The FaceDetail of a face: the DEFAULT members plus the optional ``fields``; Landmarks
+    the DEFAULT five, or all 30 with ``all_landmarks`` (the request asked for ``ALL``)."""
     extra = _attributes(seed, fields) if fields else {}
     detail: dict[str, Any] = {"BoundingBox": box_dict(box)}
     detail.update(extra)  # AgeRange ... Emotions, in the model's order
-    detail["Landmarks"] = _landmarks(seed, box)
+    detail["Landmarks"] = _landmarks(
+        seed, box, len(_LANDMARKS) if all_landmarks else DEFAULT_LANDMARKS
+    )
     detail["Pose"] = _pose(seed)
     detail["Quality"] = _quality(quality)
     detail["Confidence"] = face_confidence(seed, box)
@@ -244,7 +266,8 @@ def face_detail(
 
 
 def compared_face(seed: int, box: Box, quality: Quality) -> dict[str, Any]:
-    """A CompareFaces ``ComparedFace``: BoundingBox, Confidence, Landmarks, Pose, Quality."""
+    """A CompareFaces ``ComparedFace``: BoundingBox, Confidence, Landmarks (the DEFAULT five,
+    as the AWS CLI's compare-faces example), Pose, Quality."""
     return {
         "BoundingBox": box_dict(box),
         "Confidence": face_confidence(seed, box),
@@ -252,3 +275,10 @@ def compared_face(seed: int, box: Box, quality: Quality) -> dict[str, Any]:
         "Pose": _pose(seed),
         "Quality": _quality(quality),
     }
+
+
+def box_only_detail(box: Box) -> dict[str, Any]:
+    """SearchUsersByImage's ``SearchedFace.FaceDetail`` / ``UnsearchedFaces[].FaceDetails``:
+    only the BoundingBox, as AWS's example for the operation shows (AWS SDK examples,
+    ``searchusersbyimage-1686183178610``)."""
+    return {"BoundingBox": box_dict(box)}

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from rekostub._common.errors import RekostubError, ServiceError, invalid_parameter
 from rekostub._engine.embedding import face_vector
 from rekostub._engine.state import State
-from rekostub._fixtures.specs import det_uuid
+from rekostub._fixtures.specs import name_uuid
 from rekostub._images.codec import (
     DEFAULT_QUALITY,
     MAX_FACES,
@@ -43,6 +43,7 @@ from rekostub._images.codec import (
     image_format,
     read_faces,
 )
+from rekostub._images.dimensions import MIN_IMAGE_SIDE, image_size
 from rekostub._images.facedetail import Box, Quality
 from rekostub._images.registry import FaceTuple, ImageRegistry, image_registry
 
@@ -96,8 +97,9 @@ class SeenImage:
 
     @property
     def image_id(self) -> str:
-        """The ImageId IndexFaces reports: a UUID from the SHA-256, the same for the same bytes."""
-        return det_uuid(f"rekostub/image/{self.digest}")
+        """The ImageId IndexFaces reports: a name-based UUID of the SHA-256, as AWS's ImageIds
+        are name-based UUIDs; the same for the same bytes."""
+        return name_uuid(f"rekostub/image/{self.digest}")
 
     def face_key(self, face: SeenFace) -> str:
         """The stable key of the vector of ``face`` when searched or compared (not stored)."""
@@ -161,10 +163,8 @@ def _see_s3(state: State, s3: Mapping[str, Any]) -> SeenImage:
             "permissions.",
         )
     if entry.size is not None and entry.size > MAX_S3_BYTES:
-        # Text: the ImageTooLargeException shape's documentation in botocore's model (BM).
-        raise ServiceError(
-            "ImageTooLargeException", "The input image size exceeds the allowed limit."
-        )
+        # Text: the Developer Guide's error-handling page (DG).
+        raise ServiceError("ImageTooLargeException", "Image size is too large.")
     if entry.data is not None:
         if image_format(entry.data) is None:
             raise invalid_format()
@@ -180,6 +180,7 @@ def _see_bytes(state: State, data: bytes, what: str) -> SeenImage:
     fmt = image_format(data)
     if fmt is None:
         raise invalid_format()
+    _check_size(data, what)
     digest = hashlib.sha256(data).hexdigest()
     registry = _registry(state)
     entry = registry.by_sha.get(digest) if registry is not None else None
@@ -194,6 +195,22 @@ def _see_bytes(state: State, data: bytes, what: str) -> SeenImage:
         f"{what} ({fmt}, {len(data)} bytes, sha256:{digest})",
         f'Describe it in the fixture: images: {{"sha256:{digest}": {{"faces": [...]}}}}',
     )
+
+
+def _check_size(data: bytes, what: str) -> None:
+    """Rekognition refuses images under 80 pixels on a side (DG quotas; REAL: the generic
+    InvalidParameterException text). Checked for every image whose bytes rekostub has, even
+    one the fixture's ``images`` section describes: AWS would refuse those bytes too."""
+    size = image_size(data)
+    if size is not None and min(size) < MIN_IMAGE_SIDE:
+        width, height = size
+        raise invalid_parameter(
+            hint=(
+                f"{what} is {width}x{height} pixels; Rekognition needs at least "
+                f"{MIN_IMAGE_SIDE} pixels on each side. Use a larger image (rekostub.face_image "
+                f"draws one face 160 px wide by default)."
+            )
+        )
 
 
 def _undescribed(state: State, digest: str, what: str, fix: str) -> SeenImage:

@@ -30,6 +30,7 @@ from rekostub._images.facedetail import (
     detail_fields,
     face_confidence,
     face_detail,
+    wants_all,
 )
 from rekostub._images.seen import no_faces_error, quality_reasons, see_image, split_largest
 from rekostub._operations.registry import RequestContext, operation
@@ -40,8 +41,13 @@ __all__ = ["compare_faces", "detect_faces"]
 @operation("DetectFaces")
 def detect_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     image = see_image(state, params["Image"])
-    fields = detail_fields(params.get("Attributes"))
-    return {"FaceDetails": [face_detail(f.seed, f.box, f.quality, fields) for f in image.faces]}
+    asked = params.get("Attributes")
+    fields, every = detail_fields(asked), wants_all(asked)
+    return {
+        "FaceDetails": [
+            face_detail(f.seed, f.box, f.quality, fields, all_landmarks=every) for f in image.faces
+        ]
+    }
 
 
 @operation("CompareFaces")

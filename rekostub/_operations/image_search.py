@@ -8,6 +8,8 @@ Decided (REKOGNITION_BEHAVIOR leaves room):
 * The searched face's vector is keyed by the image (SHA-256 and face position), so the same
   image gives the same similarities every time; a stored face of the same identity scores
   >= 99.9, one pinned at S scores about S.
+* SearchUsersByImage's ``SearchedFace.FaceDetail`` and ``UnsearchedFaces[].FaceDetails`` carry
+  only the BoundingBox, as AWS's example for the operation shows (verified, one example).
 * SearchUsersByImage answers ``UnsearchedFaces`` always (``[]`` when there is nothing to
   report); without a usable face: ``UserMatches: []`` and no ``SearchedFace`` (BM).
 * SearchFacesByImage without a usable face: InvalidParameterException "There are no faces in
@@ -21,7 +23,7 @@ from typing import Any
 
 from rekostub._common.names import service_model
 from rekostub._engine.state import State
-from rekostub._images.facedetail import box_dict, face_confidence, face_detail
+from rekostub._images.facedetail import box_dict, box_only_detail, face_confidence
 from rekostub._images.seen import no_faces_error, see_image, split_largest
 from rekostub._operations.common import user_matches
 from rekostub._operations.registry import RequestContext, operation
@@ -43,11 +45,9 @@ def search_users_by_image(
     if searched is not None:
         query = image.query_vector(searched)
         response["UserMatches"] = user_matches(col, query, threshold, limit, ctx)
-        detail = face_detail(searched.seed, searched.box, searched.quality)
-        response["SearchedFace"] = {"FaceDetail": detail}
+        response["SearchedFace"] = {"FaceDetail": box_only_detail(searched.box)}
     response["UnsearchedFaces"] = [
-        {"FaceDetails": face_detail(face.seed, face.box, face.quality), "Reasons": reasons}
-        for face, reasons in others
+        {"FaceDetails": box_only_detail(face.box), "Reasons": reasons} for face, reasons in others
     ]
     return response
 

@@ -29,7 +29,7 @@ from rekostub._engine.model import Collection, Face
 from rekostub._engine.state import State
 from rekostub._fixtures.specs import det_uuid
 from rekostub._images.codec import MAX_FACES
-from rekostub._images.facedetail import detail_fields, face_detail
+from rekostub._images.facedetail import detail_fields, face_detail, wants_all
 from rekostub._images.seen import SeenFace, SeenImage, quality_reasons, see_image
 from rekostub._operations.registry import RequestContext, operation
 
@@ -44,7 +44,8 @@ _COUNTER = "indexed_face_count"
 def index_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     col = state.collection(params["CollectionId"])
     image = see_image(state, params["Image"])
-    fields = detail_fields(params.get("DetectionAttributes"))
+    asked = params.get("DetectionAttributes")
+    fields, every = detail_fields(asked), wants_all(asked)
     level = params.get("QualityFilter", "AUTO")
     max_faces = min(int(params.get("MaxFaces", MAX_FACES)), MAX_FACES)
     external: Optional[str] = params.get("ExternalImageId")
@@ -56,7 +57,7 @@ def index_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> di
         if not reasons and len(chosen) >= max_faces:
             reasons = ["EXCEEDS_MAX_FACES"]
         if reasons:
-            detail = face_detail(face.seed, face.box, face.quality, fields)
+            detail = face_detail(face.seed, face.box, face.quality, fields, all_landmarks=every)
             unindexed.append({"Reasons": reasons, "FaceDetail": detail})
         else:
             chosen.append(face)
@@ -70,7 +71,7 @@ def index_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> di
     records: list[dict[str, Any]] = []
     new: list[tuple[Face, SeenFace]] = []
     for face in chosen:
-        detail = face_detail(face.seed, face.box, face.quality, fields)
+        detail = face_detail(face.seed, face.box, face.quality, fields, all_landmarks=every)
         stored = col.faces.get(earlier.get(face.position, ""))
         if stored is None:
             stored = _new_face(state, col, image, face, external, detail)
