@@ -55,9 +55,10 @@ def test_arn_uses_the_clients_region_and_the_fakes_account() -> None:
         fake.account_id = "210987654321"
         resp = c.create_collection(CollectionId="photos")
         described = c.describe_collection(CollectionId="photos")
+    # CreateCollection prints the ARN without "arn:", DescribeCollection with it (AWS CLI).
     expected = "aws:rekognition:eu-west-1:210987654321:collection/photos"
     assert resp["CollectionArn"] == expected
-    assert described["CollectionARN"] == expected
+    assert described["CollectionARN"] == "arn:" + expected
 
 
 def test_existing_collection_id_is_resource_already_exists() -> None:
@@ -126,7 +127,7 @@ def test_describe_collection_reports_counts_version_arn_and_creation_time() -> N
     assert resp["FaceCount"] == 0
     assert resp["UserCount"] == 0
     assert resp["FaceModelVersion"] == "7.0"
-    assert resp["CollectionARN"] == "aws:rekognition:us-east-1:123456789012:collection/fresh"
+    assert resp["CollectionARN"] == "arn:aws:rekognition:us-east-1:123456789012:collection/fresh"
     created = resp["CreationTimestamp"]
     assert isinstance(created, dt.datetime)
     assert before - dt.timedelta(seconds=1) <= created <= after + dt.timedelta(seconds=1)

@@ -11,7 +11,7 @@ from conftest import ALICE_1, BOB_1, ClientFactory, error_of
 
 import rekostub
 
-THROTTLED = "Amazon Rekognition is temporarily unable to process the request. Try your call again."
+THROTTLED = "Slow down; sudden increase in rate of requests."
 
 
 @pytest.fixture(autouse=True)

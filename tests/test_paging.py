@@ -32,7 +32,7 @@ def ids(resp: dict[str, Any]) -> list[str]:
     return [f["FaceId"] for f in resp["Faces"]]
 
 
-INVALID_TOKEN = ("InvalidPaginationTokenException", "Invalid pagination token.")
+INVALID_TOKEN = ("InvalidPaginationTokenException", "Invalid Token")
 
 
 # -- ListFaces -----------------------------------------------------------------------------------

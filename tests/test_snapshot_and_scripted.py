@@ -72,7 +72,7 @@ def test_a_snapshot_keeps_settings_and_loads_from_a_file(
         assert again.account_id == "111122223333"
         assert again.updating_seconds == 5
         arn = c.describe_collection(CollectionId="second")["CollectionARN"]
-    assert arn == "aws:rekognition:us-east-1:111122223333:collection/second"
+    assert arn == "arn:aws:rekognition:us-east-1:111122223333:collection/second"
 
 
 def test_scripted_answers_are_taken_oldest_first_and_the_last_repeats(

@@ -41,7 +41,8 @@ class Face:
     embedding: Optional[tuple[float, ...]] = None
     external_image_id: Optional[str] = None
     bounding_box: Optional[dict[str, float]] = None
-    confidence: float = 99.99
+    #: A float32 value, as every number AWS answers (a fixture face: AWS's 99.9997...).
+    confidence: float = 99.99970245361328
     #: What the face looked like when indexed from an image (FaceDetail fields), if it was.
     detail: Optional[dict[str, object]] = None
 
@@ -53,7 +54,7 @@ class User:
     user_id: str
     #: Face ids in association order (a dict used as an ordered set).
     face_ids: dict[str, None] = field(default_factory=dict)
-    #: time.monotonic() value until which the user reads UPDATING after an (dis)association.
+    #: The fake's clock (time.time() + advance()) until which the user reads UPDATING.
     updating_until: Optional[float] = None
 
     def status(self, now: float) -> str:

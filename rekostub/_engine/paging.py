@@ -97,4 +97,4 @@ def decode_token(token: str, kind: str, scope: str) -> int:
             return seq
     except (ValueError, TypeError):
         pass
-    raise ServiceError("InvalidPaginationTokenException", "Invalid pagination token.")
+    raise ServiceError("InvalidPaginationTokenException", "Invalid Token")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "default_face_id",
     "default_image_id",
     "det_uuid",
+    "name_uuid",
 ]
 
 
@@ -86,11 +88,21 @@ def det_uuid(text: str) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
+#: The namespace of rekostub's name-based UUIDs (uuid5 of this URL in the URL namespace).
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/rekostub/")
+
+
+def name_uuid(name: str) -> str:
+    """A name-based (version 5) UUID for ``name``: AWS's ImageIds are name-based UUIDs too
+    (``56a0ca74-1c83-39dd-...``, version 3), so ImageIds look like theirs."""
+    return str(uuid.uuid5(_NAMESPACE, name))
+
+
 def default_face_id(collection_id: str, user_id: Optional[str], index: int) -> str:
     """The FaceId given to face ``index`` of ``user_id`` (None: the loose faces) when absent."""
     return det_uuid(f"{collection_id}/{user_id or ''}/{index}")
 
 
 def default_image_id(collection_id: str, user_id: Optional[str], index: int) -> str:
-    """The ImageId given to a fixture face that names none."""
-    return det_uuid(f"image:{collection_id}/{user_id or ''}/{index}")
+    """The ImageId given to a fixture face that names none (a name-based UUID)."""
+    return name_uuid(f"image:{collection_id}/{user_id or ''}/{index}")

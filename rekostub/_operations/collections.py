@@ -51,7 +51,8 @@ def describe_collection(
         "FaceCount": len(col.faces),
         "UserCount": len(col.users),
         "FaceModelVersion": col.face_model_version,
-        "CollectionARN": state.collection_arn(col.collection_id, ctx.region),
+        # With the ``arn:`` prefix here, unlike CreateCollection's CollectionArn (AWS CLI example).
+        "CollectionARN": "arn:" + state.collection_arn(col.collection_id, ctx.region),
         "CreationTimestamp": col.created,
     }
 

@@ -43,7 +43,13 @@ def _default(value: Any) -> Any:
 
 
 def _http(request: AWSPreparedRequest, status: int, payload: Mapping[str, Any]) -> AWSResponse:
-    body = json.dumps(payload, default=_default, separators=(",", ":")).encode("utf-8")
+    # An answer with no members (CreateUser, DeleteUser, TagResource...) is "an HTTP 200
+    # response with an empty HTTP body", as the API reference says.
+    body = (
+        json.dumps(payload, default=_default, separators=(",", ":")).encode("utf-8")
+        if payload
+        else b""
+    )
     headers = {
         "x-amzn-RequestId": str(uuid.uuid4()),
         "Content-Type": CONTENT_TYPE,
