@@ -10,11 +10,15 @@ Where the faces come from, first match wins (for ``Bytes``):
    :class:`UndescribedImageError`, a :class:`~rekostub.RekostubError`, out of the client call).
 
 A fixture description wins over codes: it is about these exact bytes and was written on purpose
-(e.g. to override what a generated image shows). An ``S3Object`` resolves only through an
+(e.g. to override what a generated image shows). An ``S3Object`` resolves through an
 ``"s3://bucket/key"`` entry (``"s3://bucket/key?versionId=v1"`` for one version; a request with a
 Version matches only that entry, one without only the unversioned entry); ``"size"`` sets the
 object's size in bytes and ``"file"`` its content (then the content's faces, as for Bytes, unless
 the entry lists ``"faces"``). An entry without ``"faces"`` describes nothing: its content decides.
+A key no entry declares is read from ``fake.s3_images``, then from moto's in-process S3 when
+``mock_aws`` is active (:mod:`rekostub._images.s3`), and its bytes are then seen as Bytes are;
+otherwise InvalidS3ObjectException with AWS's text, and a hint in the call log saying how to
+declare it.
 
 Faces are reported largest first (box area, ties top to bottom then left to right); like
 Rekognition, only the 100 largest are detected.
@@ -46,6 +50,7 @@ from rekostub._images.codec import (
 from rekostub._images.dimensions import MIN_IMAGE_SIDE, image_size
 from rekostub._images.facedetail import Box, Quality
 from rekostub._images.registry import FaceTuple, ImageRegistry, image_registry
+from rekostub._images.s3 import moto_active, moto_object, resolve_hook
 
 __all__ = [
     "POLICIES",
@@ -157,11 +162,7 @@ def _see_s3(state: State, s3: Mapping[str, Any]) -> SeenImage:
     if registry is not None and bucket is not None and name is not None:
         entry = registry.by_s3.get((bucket, name, version))
     if entry is None:
-        raise ServiceError(
-            "InvalidS3ObjectException",
-            "Unable to get object metadata from S3. Check object key, region and/or access "
-            "permissions.",
-        )
+        return _see_s3_elsewhere(state, bucket, name, version)
     if entry.size is not None and entry.size > MAX_S3_BYTES:
         # Text: the Developer Guide's error-handling page (DG).
         raise ServiceError("ImageTooLargeException", "Image size is too large.")
@@ -174,6 +175,42 @@ def _see_s3(state: State, s3: Mapping[str, Any]) -> SeenImage:
     if entry.faces is not None:
         return _seen(digest, entry.faces)
     return _undescribed(state, digest, entry.ref, f'Add "faces" to images["{entry.ref}"]')
+
+
+def _s3_ref(bucket: Any, name: Any, version: Any) -> str:
+    return f"s3://{bucket}/{name}" + (f"?versionId={version}" if version is not None else "")
+
+
+def _see_s3_elsewhere(state: State, bucket: Any, name: Any, version: Any) -> SeenImage:
+    """An S3Object the fixture does not declare: ``fake.s3_images``, then moto's S3."""
+    ref = _s3_ref(bucket, name, version)
+    data: Optional[bytes] = None
+    if isinstance(bucket, str) and isinstance(name, str):
+        hook = state.extras.get("s3_images")
+        if hook is not None:
+            data = resolve_hook(hook, bucket, name, version)
+        if data is None:
+            data = moto_object(bucket, name, version)
+    if data is None:
+        moto = (
+            "moto's mock_aws is active but its S3 has no such object"
+            if moto_active()
+            else "moto's mock_aws is not active"
+        )
+        raise ServiceError(
+            "InvalidS3ObjectException",
+            "Unable to get object metadata from S3. Check object key, region and/or access "
+            "permissions.",
+            hint=(
+                f"rekostub has no image for {ref} ({moto}). Declare it in the fixture's images "
+                f'section ({{"{ref}": {{"file": "photo.png"}}}} or {{"{ref}": {{"faces": '
+                f'["alice"]}}}}), set fake.s3_images = a function (bucket, key, version) -> '
+                f"bytes or None, or upload it to moto's S3 inside mock_aws()."
+            ),
+        )
+    if len(data) > MAX_S3_BYTES:
+        raise ServiceError("ImageTooLargeException", "Image size is too large.")
+    return _see_bytes(state, data, ref)
 
 
 def _see_bytes(state: State, data: bytes, what: str) -> SeenImage:

@@ -14,6 +14,7 @@ from rekostub._common.errors import NotEmulatedError, ServiceError
 from rekostub._common.names import api_name, service_model
 from rekostub._engine.state import State
 from rekostub._fixtures.load import FixtureSource, load_fixture
+from rekostub._images.s3 import S3Resolver
 from rekostub._operations.registry import OPERATIONS, RequestContext
 from rekostub._service.build import state_from_fixture
 from rekostub._service.calls import Call, CallLog, ErrorAnswer
@@ -127,6 +128,24 @@ class FakeRekognition:
                 f"undescribed_images is 'no_faces', 'error' or 'derive', not {value!r}"
             )
         self.state.extras["undescribed_images"] = value
+
+    @property
+    def s3_images(self) -> Optional[S3Resolver]:
+        """Where ``S3Object`` images the fixture does not declare come from: a callable
+        ``(bucket, key, version) -> bytes | None`` (``version`` None when the request names
+        none; None: no such object). Consulted before moto's S3 (read in-process when moto's
+        ``mock_aws`` is active). Default None."""
+        hook = self.state.extras.get("s3_images")
+        return hook if callable(hook) else None
+
+    @s3_images.setter
+    def s3_images(self, resolver: Optional[S3Resolver]) -> None:
+        if resolver is not None and not callable(resolver):
+            raise TypeError(
+                "fake.s3_images takes a callable (bucket, key, version) -> bytes | None, "
+                f"or None, not {type(resolver).__name__}"
+            )
+        self.state.extras["s3_images"] = resolver
 
     # -- fault injection -----------------------------------------------------------------------
     def fail(
