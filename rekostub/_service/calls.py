@@ -84,18 +84,62 @@ class CallLog(Sequence[Call]):
     def assert_called_with(self, operation: str, **params: Any) -> Call:
         """The last call of ``operation`` whose params include ``params`` (nested dicts match
         partially). Raises AssertionError listing the calls seen otherwise."""
+        __tracebackhide__ = True
         name = api_name(operation)
         calls = self.of(name)
         for call in reversed(calls):
             if _matches(params, call.params):
                 return call
-        seen = "\n".join(f"  {c.operation}({dict(c.params)!r})" for c in calls) or "  (none)"
         raise AssertionError(
-            f"no {name} call with params including {params!r}; {name} calls seen:\n{seen}"
+            f"no {name} call with params including {params!r}; {name} calls seen:\n{_listed(calls)}"
         )
 
+    def assert_called(self, operation: str) -> list[Call]:
+        """The calls of ``operation``; AssertionError if there are none."""
+        __tracebackhide__ = True
+        name = api_name(operation)
+        calls = self.of(name)
+        if not calls:
+            raise AssertionError(f"{name} was not called; calls seen: {self!r}")
+        return calls
+
+    def assert_called_once(self, operation: str) -> Call:
+        """The one call of ``operation``; AssertionError if it was called 0 or 2+ times."""
+        __tracebackhide__ = True
+        name = api_name(operation)
+        calls = self.of(name)
+        if len(calls) != 1:
+            raise AssertionError(
+                f"{name} was called {len(calls)} times, expected once:\n{_listed(calls)}"
+            )
+        return calls[0]
+
+    def assert_called_once_with(self, operation: str, **params: Any) -> Call:
+        """The one call of ``operation``, whose params include ``params`` (nested dicts match
+        partially, as :meth:`assert_called_with`). AssertionError if ``operation`` was called
+        0 or 2+ times, or its one call does not match."""
+        __tracebackhide__ = True
+        call = self.assert_called_once(operation)
+        if not _matches(params, call.params):
+            raise AssertionError(
+                f"{call.operation} was called once, but not with params including "
+                f"{params!r}:\n{_listed([call])}"
+            )
+        return call
+
     def assert_not_called(self, operation: str) -> None:
+        """AssertionError if ``operation`` was called."""
+        __tracebackhide__ = True
         name = api_name(operation)
         calls = self.of(name)
         if calls:
-            raise AssertionError(f"{name} was called {len(calls)} time(s): {calls!r}")
+            raise AssertionError(f"{name} was called {len(calls)} time(s):\n{_listed(calls)}")
+
+
+def _listed(calls: Sequence[Call]) -> str:
+    """Calls one a line, for assertion messages: operation, params, and the error answered."""
+    lines = []
+    for c in calls:
+        answered = f" -> {c.error.code}" if c.error is not None else ""
+        lines.append(f"  {c.operation}({dict(c.params)!r}){answered}")
+    return "\n".join(lines) or "  (none)"

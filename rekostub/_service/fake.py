@@ -6,11 +6,11 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Optional
+from collections.abc import Callable, Mapping
+from typing import Any, Optional, Union
 
 import rekostub._operations  # noqa: F401  (registers every emulated operation)
-from rekostub._common.errors import NotEmulatedError, ServiceError
+from rekostub._common.errors import NotEmulatedError, RekostubError, ServiceError
 from rekostub._common.names import api_name, service_model
 from rekostub._engine.state import State
 from rekostub._fixtures.load import FixtureSource, load_fixture
@@ -47,6 +47,29 @@ _DEFAULT_MESSAGES = {
 }
 
 
+#: A scripted answer: the response body, or a callable computing it from the request params.
+Scripted = Union[dict[str, Any], Callable[[dict[str, Any]], Mapping[str, Any]]]
+
+
+def _checked_answer(
+    operation: str, response: Any, error: Callable[[str], Exception]
+) -> dict[str, Any]:
+    """``response`` without ResponseMetadata, checked against ``operation``'s output shape;
+    ``error(text)`` (listing every problem) is raised when it does not fit."""
+    if not isinstance(response, Mapping):
+        raise error(
+            f"a scripted {operation} answer must be a dict (a mapping), "
+            f"not {type(response).__name__}"
+        )
+    output = service_model().operation_model(operation).output_shape
+    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+    problems = shape_problems(output, body) if output is not None else []
+    if problems:
+        listed = "\n  ".join(problems)
+        raise error(f"that is not a valid {operation} response:\n  {listed}")
+    return body
+
+
 class FakeRekognition:
     """An in-memory Rekognition: collections, users and faces, answering boto3 calls.
 
@@ -69,7 +92,7 @@ class FakeRekognition:
             self.updating_seconds = updating_seconds
         self.calls = CallLog()
         self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
-        self._scripted: dict[str, collections.deque[dict[str, Any]]] = {}
+        self._scripted: dict[str, collections.deque[Scripted]] = {}
         self._lock = threading.RLock()
         self._advanced = 0.0  # seconds added to time.time() by advance()
 
@@ -164,12 +187,20 @@ class FakeRekognition:
             queue.extend([(code, message)] * times)
 
     # -- scripted answers and snapshots -------------------------------------------------------
-    def add_response(self, operation: str, response: Mapping[str, Any]) -> None:
+    def add_response(
+        self,
+        operation: str,
+        response: Union[Mapping[str, Any], Callable[[dict[str, Any]], Mapping[str, Any]]],
+    ) -> None:
         """Script the answer to an operation rekostub does not emulate (e.g. DetectLabels).
 
-        ``response`` is checked against the operation's output shape now (ValueError listing
-        every problem). Calls take scripted answers oldest first; the last one is repeated for
-        every call after it. Requests are still validated against the input shape first.
+        ``response`` is the answer itself, checked against the operation's output shape now
+        (ValueError listing every problem), or a callable that computes it from the request's
+        parameters (a dict, as ``fake.calls[i].params``: blobs as bytes), checked the same way
+        on each call (an invalid answer raises :class:`rekostub.RekostubError` out of the client
+        call; an exception the callable raises comes out of the client call as it is). Calls
+        take scripted answers oldest first; the last one is repeated for every call after it.
+        Requests are still validated against the input shape first.
         """
         name = api_name(operation)
         if name in OPERATIONS:
@@ -177,14 +208,11 @@ class FakeRekognition:
                 f"{name} is emulated by rekostub: set up its answer through the fixture or the "
                 f"API, or make it fail with fake.fail({name!r}, code)."
             )
-        output = service_model().operation_model(name).output_shape
-        body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-        problems = shape_problems(output, body) if output is not None else []
-        if problems:
-            listed = "\n  ".join(problems)
-            raise ValueError(f"that is not a valid {name} response:\n  {listed}")
+        entry: Scripted = (
+            response if callable(response) else _checked_answer(name, response, ValueError)
+        )
         with self._lock:
-            self._scripted.setdefault(name, collections.deque()).append(body)
+            self._scripted.setdefault(name, collections.deque()).append(entry)
 
     def snapshot(self) -> dict[str, Any]:
         """The current state as a fixture dict: ``FakeRekognition(fake.snapshot())`` (or
@@ -211,7 +239,7 @@ class FakeRekognition:
                     ctx = RequestContext(operation=operation, region=region, now=self.now())
                     response = fn(self.state, dict(params), ctx)
                 else:
-                    response = self._next_scripted(operation)
+                    response = self._next_scripted(operation, dict(params))
             except ServiceError as exc:
                 error = ErrorAnswer(exc.code, exc.message, exc.status, exc.hint)
                 if exc.hint is not None:
@@ -221,11 +249,14 @@ class FakeRekognition:
             self.calls._append(Call(operation, params, region, response=response))
             return response
 
-    def _next_scripted(self, operation: str) -> dict[str, Any]:
+    def _next_scripted(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._scripted.get(operation)
         if not queue:
             raise NotEmulatedError(operation)
-        return queue.popleft() if len(queue) > 1 else queue[0]
+        entry = queue.popleft() if len(queue) > 1 else queue[0]
+        if not callable(entry):
+            return entry
+        return _checked_answer(operation, entry(params), RekostubError)
 
     def _next_fault(self, operation: str) -> Optional[ServiceError]:
         queue = self._faults.get(operation)
