@@ -1,4 +1,4 @@
-"""SearchUsers through real boto3 clients: each row of REKOGNITION_BEHAVIOR's SearchUsers table."""
+"""SearchUsers through real boto3 clients: each row of docs/behaviour.md's SearchUsers table."""
 
 from __future__ import annotations
 

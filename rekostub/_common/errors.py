@@ -14,7 +14,7 @@ __all__ = [
 ]
 
 # Codes whose real HTTP status is 500; every other Rekognition error is 400
-# (REKOGNITION_BEHAVIOR.md, the wire).
+# (docs/behaviour.md, the wire).
 _STATUS_500 = frozenset(
     {"InternalServerError", "ThrottlingException", "ServiceUnavailableException"}
 )

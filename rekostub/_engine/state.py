@@ -51,5 +51,5 @@ class State:
         return self.collections.get(collection_id)
 
     def collection_arn(self, collection_id: str, region: str) -> str:
-        """As AWS prints it: without the ``arn:`` prefix (REKOGNITION_BEHAVIOR: Collections)."""
+        """As CreateCollection prints it: without the ``arn:`` prefix (docs/behaviour.md)."""
         return f"aws:rekognition:{region}:{self.account_id}:collection/{collection_id}"

@@ -88,8 +88,8 @@ def det_uuid(text: str) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
-#: The namespace of rekostub's name-based UUIDs (uuid5 of this URL in the URL namespace).
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/rekostub/")
+#: The namespace of rekostub's name-based UUIDs.
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_X500, "cn=rekostub")
 
 
 def name_uuid(name: str) -> str:

@@ -4,7 +4,7 @@ Both check the whole request first and then change the collection in one step
 (``Collection.associate`` / ``disassociate``, which recompute only that user's vector), so a
 rejected request leaves everything as it was, and SearchUsers sees a change at once.
 
-Choices where no public source settles the behaviour (REKOGNITION_BEHAVIOR "Users and
+Choices where no public source settles the behaviour (docs/behaviour.md, "Users and
 associations" has the rest):
 
 * A FaceId given twice in one request counts once, at its first position: it appears at most

@@ -21,7 +21,7 @@ __all__ = [
 #: ``state.extras[TAGS_KEY]``: collection id -> the Tags given to CreateCollection.
 TAGS_KEY = "collection_tags"
 
-_FACE_MODEL_VERSION = "7.0"  # what a new collection gets today (REKOGNITION_BEHAVIOR)
+_FACE_MODEL_VERSION = "7.0"  # what a new collection gets today (docs/behaviour.md)
 
 
 @operation("CreateCollection")

@@ -1,6 +1,6 @@
 """DetectFaces and CompareFaces: the faces of images, without a collection.
 
-Decided (REKOGNITION_BEHAVIOR leaves room):
+Decided (no public source settles these; docs/behaviour.md lists them):
 
 * DetectFaces answers every face the image shows (at most the 100 largest), largest first;
   ``Attributes`` DEFAULT (the default), ALL, or any of the model's attribute names (added to

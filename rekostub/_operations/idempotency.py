@@ -1,7 +1,7 @@
 """ClientRequestToken replay for the user operations (CreateUser, DeleteUser, AssociateFaces,
 DisassociateFaces).
 
-Rules (REKOGNITION_BEHAVIOR "Users and associations"):
+Rules (docs/behaviour.md, users and associations):
 
 * The key is ``(operation, ClientRequestToken)``, kept in ``state.idempotency``.
 * Same token and the same other parameters: the first response again; the operation does not

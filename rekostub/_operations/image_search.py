@@ -1,6 +1,6 @@
 """SearchUsersByImage and SearchFacesByImage: search a collection with the largest face of an image.
 
-Decided (REKOGNITION_BEHAVIOR leaves room):
+Decided (no public source settles these; docs/behaviour.md lists them):
 
 * ``QualityFilter`` (default NONE) is applied first; the largest face that passes is searched.
   Faces failing the bar are in ``UnsearchedFaces`` with their quality reasons, the other faces

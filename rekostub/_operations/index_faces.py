@@ -1,6 +1,6 @@
 """IndexFaces: store the faces an image shows in a collection.
 
-Decided (REKOGNITION_BEHAVIOR leaves room):
+Decided (no public source settles these; docs/behaviour.md lists them):
 
 * Faces are taken largest first. ``QualityFilter`` (default AUTO) removes the faces below its
   bar first (reasons from :func:`rekostub._images.seen.quality_reasons`); of the rest, the
