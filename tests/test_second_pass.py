@@ -19,6 +19,7 @@ from conftest import STAFF, ClientFactory, error_of, valid
 from PIL import Image
 
 import rekostub
+from rekostub._images.dimensions import image_size
 
 #: A name-based UUID (version 3 or 5), as AWS's ImageIds are (``56a0ca74-1c83-39dd-...``).
 NAME_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[35][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -210,3 +211,25 @@ def test_a_described_image_under_80_pixels_is_refused_too(
         c = client()
         with pytest.raises(c.exceptions.InvalidParameterException):
             c.search_users_by_image(CollectionId="staff", Image={"Bytes": small})
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "options"),
+    [
+        ("PNG", "RGB", {}),
+        ("PNG", "L", {}),
+        ("PNG", "RGBA", {}),
+        ("PNG", "P", {}),
+        ("JPEG", "RGB", {}),
+        ("JPEG", "L", {}),
+        ("JPEG", "RGB", {"progressive": True}),
+        ("JPEG", "RGB", {"exif": b"Exif\x00\x00" + bytes(64), "quality": 60}),
+    ],
+)
+def test_image_size_comes_from_the_header(fmt: str, mode: str, options: dict[str, Any]) -> None:
+    out = io.BytesIO()
+    Image.new(mode, (123, 81)).save(out, fmt, **options)
+    data = out.getvalue()
+    assert image_size(data) == (123, 81)
+    assert image_size(data[:10]) is None  # a header cut short says nothing
+    assert image_size(b"GIF89a" + data) is None
