@@ -138,3 +138,15 @@ def test_emulated_operations_refuse_callables_too(staff: rekostub.FakeRekognitio
     with pytest.raises(ValueError, match="SearchUsers is emulated"):
         staff.add_response("SearchUsers", lambda p: {"UserMatches": []})
     assert staff.calls.of("SearchUsers") == []
+
+
+def test_a_callable_gets_its_own_copy_of_the_params(
+    client: ClientFactory, staff: rekostub.FakeRekognition
+) -> None:
+    def greedy(params: dict[str, Any]) -> dict[str, Any]:
+        params["Image"].clear()  # a careless callable cannot change the call log
+        return {"Labels": []}
+
+    staff.add_response("DetectLabels", greedy)
+    client().detect_labels(Image={"Bytes": b"photo"})
+    assert staff.calls[0].params["Image"] == {"Bytes": b"photo"}

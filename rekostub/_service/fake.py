@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import copy
 import logging
 import threading
 import time
@@ -239,7 +240,7 @@ class FakeRekognition:
                     ctx = RequestContext(operation=operation, region=region, now=self.now())
                     response = fn(self.state, dict(params), ctx)
                 else:
-                    response = self._next_scripted(operation, dict(params))
+                    response = self._next_scripted(operation, copy.deepcopy(dict(params)))
             except ServiceError as exc:
                 error = ErrorAnswer(exc.code, exc.message, exc.status, exc.hint)
                 if exc.hint is not None:
