@@ -58,10 +58,10 @@ def moto_object(bucket: str, key: str, version: Optional[str]) -> Optional[bytes
 def _backends_with(backends: Any, bucket: str) -> list[Any]:
     """moto's S3 backends (one per account and partition) that hold ``bucket``."""
     owner = getattr(backends, "bucket_accounts", {}).get(bucket)
-    if owner is not None:
+    if isinstance(owner, tuple) and len(owner) == 2:  # moto >= 5.1: (partition, account)
         partition, account = owner
         return [backends[account][partition]]
-    found = []
+    found = []  # older moto: look through every account's backends
     for per_account in list(backends.values()):
         for backend in list(per_account.values()):
             if bucket in getattr(backend, "buckets", {}):
