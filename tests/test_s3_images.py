@@ -205,3 +205,19 @@ def test_the_hint_goes_to_the_rekostub_logger_at_warning(
     (record,) = [r for r in caplog.records if r.name == "rekostub"]
     assert record.levelno == logging.WARNING
     assert "DetectFaces answered InvalidS3ObjectException" in record.getMessage()
+
+
+def test_motos_bucket_is_found_without_its_owner_index(
+    moto_s3: Any, client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Older moto versions keep no (partition, account) index of buckets: every backend is
+    searched instead."""
+    import moto.s3.models
+
+    moto_s3.put_object(Bucket="uploads", Key="a.png", Body=rekostub.face_image("alice"))
+    monkeypatch.setattr(moto.s3.models.s3_backends, "bucket_accounts", {}, raising=False)
+    with rekostub.stub(fixture=STAFF):
+        found = client().search_users_by_image(
+            CollectionId="staff", Image={"S3Object": {"Bucket": "uploads", "Name": "a.png"}}
+        )
+    assert found["UserMatches"][0]["User"]["UserId"] == "alice"
