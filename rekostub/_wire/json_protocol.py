@@ -1,7 +1,9 @@
-"""The wire: decode a botocore request, ask a dispatcher, encode the answer as HTTP.
+"""The wire: Rekognition's JSON 1.1 protocol, one transport-neutral core and two ways out.
 
-Knows JSON 1.1 and HTTP, nothing of faces. The answer is a real ``AWSResponse`` so botocore's
-own parser, retry handler and error classes process it exactly as a network answer.
+Knows JSON 1.1 and HTTP, nothing of faces. :func:`respond` turns (target header, body bytes,
+region) into (status, headers, body bytes); :func:`answer` wraps that in a real botocore
+``AWSResponse`` for the in-process hook, so botocore's own parser, retry handler and error
+classes process it exactly as a network answer, and the HTTP server sends the same bytes.
 """
 
 from __future__ import annotations
@@ -10,21 +12,39 @@ import base64
 import datetime as _dt
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from rekostub._common.errors import ServiceError
 
-__all__ = ["Dispatcher", "answer"]
+__all__ = ["Dispatcher", "WireAnswer", "answer", "encode_json", "region_of", "respond"]
 
 TARGET_PREFIX = "RekognitionService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+DEFAULT_REGION = "us-east-1"
 
 #: (operation, decoded JSON body, region) -> response dict; raises ServiceError for an error answer.
 Dispatcher = Callable[[str, Mapping[str, Any], str], Mapping[str, Any]]
+
+#: A header value as botocore or an HTTP server hands it over.
+Header = Union[str, bytes, None]
+
+# SigV4: ``Credential=AKID/20240101/eu-west-1/rekognition/aws4_request`` (scope after the key).
+_SCOPE_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([A-Za-z0-9-]+)/")
+
+
+@dataclass(frozen=True)
+class WireAnswer:
+    """One HTTP answer, whatever carries it: status, headers and the body's bytes."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
 
 
 class _Body(io.BytesIO):
@@ -42,21 +62,22 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} in a JSON 1.1 answer")
 
 
-def _http(request: AWSPreparedRequest, status: int, payload: Mapping[str, Any]) -> AWSResponse:
+def encode_json(payload: Any) -> bytes:
+    """``payload`` as compact JSON 1.1 bytes: blobs as base64, timestamps as epoch seconds."""
+    return json.dumps(payload, default=_default, separators=(",", ":")).encode("utf-8")
+
+
+def _http(status: int, payload: Mapping[str, Any]) -> WireAnswer:
     # An answer with no members (CreateUser, DeleteUser, TagResource...) is "an HTTP 200
     # response with an empty HTTP body", as the API reference says.
-    body = (
-        json.dumps(payload, default=_default, separators=(",", ":")).encode("utf-8")
-        if payload
-        else b""
-    )
+    body = encode_json(payload) if payload else b""
     headers = {
         "x-amzn-RequestId": str(uuid.uuid4()),
         "Content-Type": CONTENT_TYPE,
         "Content-Length": str(len(body)),
         "Date": _dt.datetime.now(_dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT"),
     }
-    return AWSResponse(request.url, status, headers, _Body(body))
+    return WireAnswer(status, headers, body)
 
 
 def error_payload(error: ServiceError) -> dict[str, Any]:
@@ -72,8 +93,15 @@ def error_payload(error: ServiceError) -> dict[str, Any]:
     }
 
 
-def operation_of(request: AWSPreparedRequest) -> str:
-    target = request.headers.get("X-Amz-Target", "")
+def error_answer(error: ServiceError) -> WireAnswer:
+    """The HTTP answer carrying ``error`` (its status, AWS's error body)."""
+    return _http(error.status, error_payload(error))
+
+
+def operation_of(target: Header) -> str:
+    """The operation an ``X-Amz-Target`` header names; UnknownOperationException otherwise."""
+    if target is None:
+        target = ""
     if isinstance(target, bytes):
         target = target.decode("ascii", "replace")
     if not target.startswith(TARGET_PREFIX):
@@ -81,32 +109,56 @@ def operation_of(request: AWSPreparedRequest) -> str:
     return str(target[len(TARGET_PREFIX) :])
 
 
-def _decode_body(request: AWSPreparedRequest) -> Any:
-    raw = request.body
+def _decode_body(raw: Union[bytes, str, None]) -> Any:
     if raw is None or raw == b"" or raw == "":
         return {}
-    if hasattr(raw, "read"):  # a file-like body: read it without consuming it for good
-        position = raw.tell()
-        data = raw.read()
-        raw.seek(position)
-        raw = data
     try:
         return json.loads(raw)
     except ValueError as exc:
         raise ServiceError("SerializationException", f"Request body is not JSON: {exc}") from None
 
 
-def answer(request: AWSPreparedRequest, dispatch: Dispatcher, region: str) -> AWSResponse:
-    """Answer ``request`` from ``dispatch``; only ServiceError becomes an HTTP error answer.
+def region_of(authorization: Header) -> str:
+    """The region of a SigV4 ``Authorization`` header's credential scope (not verified);
+    ``us-east-1`` for an unsigned or unreadable request."""
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("ascii", "replace")
+    found = _SCOPE_REGION.search(authorization or "")
+    return found.group(1) if found else DEFAULT_REGION
 
-    Anything else the dispatcher raises (NotEmulatedError, a bug) propagates to the caller, and
-    botocore re-raises it from the client call: nothing is ever sent.
+
+def respond(
+    target: Header, body: Union[bytes, str, None], dispatch: Dispatcher, region: str
+) -> WireAnswer:
+    """Answer one JSON 1.1 request from ``dispatch``; only ServiceError becomes an error answer.
+
+    Anything else the dispatcher raises (NotEmulatedError, a bug) propagates to the caller.
     """
     try:
-        operation = operation_of(request)
-        body = _decode_body(request)
-        if not isinstance(body, dict):
+        operation = operation_of(target)
+        decoded = _decode_body(body)
+        if not isinstance(decoded, dict):
             raise ServiceError("SerializationException", "Request body must be a JSON object")
-        return _http(request, 200, dispatch(operation, body, region))
+        return _http(200, dispatch(operation, decoded, region))
     except ServiceError as exc:
-        return _http(request, exc.status, error_payload(exc))
+        return error_answer(exc)
+
+
+def _request_body(request: AWSPreparedRequest) -> Optional[Union[bytes, str]]:
+    raw = request.body
+    if hasattr(raw, "read"):  # a file-like body: read it without consuming it for good
+        position = raw.tell()
+        data = raw.read()
+        raw.seek(position)
+        return data  # type: ignore[no-any-return]
+    return raw  # type: ignore[no-any-return]
+
+
+def answer(request: AWSPreparedRequest, dispatch: Dispatcher, region: str) -> AWSResponse:
+    """Answer a botocore ``request`` from ``dispatch`` as botocore's own ``AWSResponse``.
+
+    Anything but ServiceError the dispatcher raises (NotEmulatedError, a bug) propagates to the
+    caller, and botocore re-raises it from the client call: nothing is ever sent.
+    """
+    wire = respond(request.headers.get("X-Amz-Target"), _request_body(request), dispatch, region)
+    return AWSResponse(request.url, wire.status, dict(wire.headers), _Body(wire.body))
