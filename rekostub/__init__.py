@@ -11,6 +11,8 @@ from rekostub._entry.activation import install as _install
 from rekostub._entry.stub import stub
 from rekostub._fixtures.load import load_fixture
 from rekostub._images.codec import face_image
+from rekostub._server.client import ServerControl
+from rekostub._server.serve import Server, serve
 from rekostub._service.calls import Call, CallLog, ErrorAnswer
 from rekostub._service.fake import FakeRekognition
 
@@ -22,8 +24,11 @@ __all__ = [
     "FixtureError",
     "NotEmulatedError",
     "RekostubError",
+    "Server",
+    "ServerControl",
     "face_image",
     "load_fixture",
+    "serve",
     "stub",
 ]
 __version__ = "0.1.0"

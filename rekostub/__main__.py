@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from rekostub._server import cli as serve_cli
+
 if TYPE_CHECKING:
     from rekostub._fixtures.load import Fixture
 
@@ -70,7 +72,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     commands.add_parser("demo", help="run a real boto3 SearchUsers against a shipped fixture")
     check = commands.add_parser("check", help="validate a fixture file and summarise it")
     check.add_argument("fixture", help="path to a .json/.toml/.yaml fixture")
+    serve_cli.add_serve_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve_cli.run(args)
     if args.command == "demo":
         return _demo()
     return _check(args.fixture)

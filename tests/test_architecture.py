@@ -15,6 +15,7 @@ PACKAGE = Path(rekostub.__file__).parent
 #: Each subpackage's layer; a module may import its own layer's package and any lower layer.
 LAYERS = {
     "_entry": 6,
+    "_server": 6,
     "_wire": 5,
     "_service": 4,
     "_validation": 3,

@@ -87,15 +87,37 @@ class FakeRekognition:
     ) -> None:
         self._fixture = load_fixture(fixture)
         self.state: State = state_from_fixture(self._fixture)
-        if account_id is not None:
-            self.state.account_id = account_id
-        if updating_seconds is not None:
-            self.updating_seconds = updating_seconds
+        self._overrides = (account_id, updating_seconds)
+        self._apply_overrides()
         self.calls = CallLog()
         self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
         self._scripted: dict[str, collections.deque[Scripted]] = {}
         self._lock = threading.RLock()
         self._advanced = 0.0  # seconds added to time.time() by advance()
+
+    def _apply_overrides(self) -> None:
+        account_id, updating_seconds = self._overrides
+        if account_id is not None:
+            self.state.account_id = account_id
+        if updating_seconds is not None:
+            self.updating_seconds = updating_seconds
+
+    def load(self, fixture: FixtureSource) -> None:
+        """Start over from ``fixture``: its state replaces the whole state, and the call log,
+        injected faults and scripted answers are forgotten. A bad fixture raises FixtureError
+        and changes nothing. ``account_id``/``updating_seconds`` given to the constructor stay."""
+        loaded = load_fixture(fixture)
+        state = state_from_fixture(loaded)
+        with self._lock:
+            self._fixture, self.state = loaded, state
+            self._apply_overrides()
+            self.calls.reset()
+            self._faults.clear()
+            self._scripted.clear()
+
+    def reset(self) -> None:
+        """Start over from the fixture this fake was built from (or last loaded)."""
+        self.load(self._fixture)
 
     # -- settings ------------------------------------------------------------------------------
     @property
