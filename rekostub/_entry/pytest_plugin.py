@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from rekostub._entry.stub import stub
+from rekostub._server.serve import Server, serve
 from rekostub._service.fake import FakeRekognition
 
 FIXTURE_NAME = "fake_rekognition"
@@ -66,3 +67,16 @@ def fake_rekognition(request: pytest.FixtureRequest) -> Iterator[FakeRekognition
     fake = FakeRekognition(fixture, **options)
     with stub(fake=fake):
         yield fake
+
+
+@pytest.fixture
+def rekostub_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A rekostub server on a free loopback port for this test (``.url``, ``.fake``,
+    ``.control``), for programs outside this process. With ``fake_rekognition`` (or the
+    ``rekostub`` marker) in the test too, it serves that same fake; else the default fixture."""
+    if FIXTURE_NAME in request.fixturenames:
+        fake = request.getfixturevalue(FIXTURE_NAME)
+    else:
+        fake = FakeRekognition(_default_fixture(request.config))
+    with serve(fake=fake) as server:
+        yield server

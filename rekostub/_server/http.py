@@ -43,6 +43,7 @@ class RekostubHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server holding one fake; each connection gets a (daemon) thread."""
 
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog: many SDK connections open at once
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional, Union
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from rekostub._common.errors import ServiceError
+from rekostub._common.names import service_model
 
 __all__ = ["Dispatcher", "WireAnswer", "answer", "encode_json", "region_of", "respond"]
 
@@ -104,9 +105,10 @@ def operation_of(target: Header) -> str:
         target = ""
     if isinstance(target, bytes):
         target = target.decode("ascii", "replace")
-    if not target.startswith(TARGET_PREFIX):
+    operation = target[len(TARGET_PREFIX) :]
+    if not target.startswith(TARGET_PREFIX) or operation not in service_model().operation_names:
         raise ServiceError("UnknownOperationException", f"Unknown target: {target!r}")
-    return str(target[len(TARGET_PREFIX) :])
+    return str(operation)
 
 
 def _decode_body(raw: Union[bytes, str, None]) -> Any:
