@@ -97,6 +97,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as every SDK expects
     server_version = "rekostub"
     timeout = IDLE_TIMEOUT
+    # TCP_NODELAY: headers and body go out as two writes; with Nagle's algorithm the second
+    # waits for the client's delayed ACK (~40 ms a call).
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16  # buffered: headers and body leave in one write (flushed per answer)
     server: RekostubHTTPServer
 
     def do_POST(self) -> None:
