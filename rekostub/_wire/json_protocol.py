@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import io
 import json
 import re
@@ -99,6 +100,11 @@ def error_answer(error: ServiceError) -> WireAnswer:
     return _http(error.status, error_payload(error))
 
 
+@functools.cache
+def _operation_names() -> frozenset[str]:
+    return frozenset(service_model().operation_names)
+
+
 def operation_of(target: Header) -> str:
     """The operation an ``X-Amz-Target`` header names; UnknownOperationException otherwise."""
     if target is None:
@@ -106,7 +112,7 @@ def operation_of(target: Header) -> str:
     if isinstance(target, bytes):
         target = target.decode("ascii", "replace")
     operation = target[len(TARGET_PREFIX) :]
-    if not target.startswith(TARGET_PREFIX) or operation not in service_model().operation_names:
+    if not target.startswith(TARGET_PREFIX) or operation not in _operation_names():
         raise ServiceError("UnknownOperationException", f"Unknown target: {target!r}")
     return str(operation)
 
