@@ -149,3 +149,17 @@ def test_a_control_client_for_a_server_elsewhere(server: rekostub.Server) -> Non
     control = rekostub.ServerControl(server.url + "/")
     control.load(TEAM)
     assert list(control.snapshot()["collections"]) == ["team"]
+
+
+def test_reset_of_a_served_fake_returns_to_its_own_fixture_and_options() -> None:
+    fake = rekostub.FakeRekognition(STAFF, account_id="999988887777")
+    with rekostub.serve(fake=fake) as server:
+        c = server_client(server)
+        c.delete_collection(CollectionId="staff")
+        server.control.reset()
+        assert users(c) == ["alice", "bob", "carol", "dave"]
+        arn = c.create_collection(CollectionId="new")["CollectionArn"]
+        assert ":999988887777:" in arn  # the constructor's account survives a reset
+        server.control.load(TEAM)
+        server.control.reset()
+        assert c.list_collections()["CollectionIds"] == ["team"]
