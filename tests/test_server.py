@@ -197,3 +197,20 @@ def test_pytest_fixture_gives_a_running_server(pytester: pytest.Pytester) -> Non
     )
     result = pytester.runpytest("-p", "rekostub", "-q")
     result.assert_outcomes(passed=2)
+
+
+def test_faces_indexed_from_images_are_still_found_after_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with rekostub.serve(state=state) as server:
+        c = server_client(server)
+        c.create_collection(CollectionId="dev")
+        indexed = c.index_faces(CollectionId="dev", Image={"Bytes": rekostub.face_image("ada")})
+        face_id = indexed["FaceRecords"][0]["Face"]["FaceId"]
+        c.create_user(CollectionId="dev", UserId="ada")
+        c.associate_faces(CollectionId="dev", UserId="ada", FaceIds=[face_id])
+    with rekostub.serve(state=state) as server:
+        another_photo = rekostub.face_image("ada", size=(400, 300))
+        found = server_client(server).search_users_by_image(
+            CollectionId="dev", Image={"Bytes": another_photo}
+        )
+    assert [m["User"]["UserId"] for m in found["UserMatches"]] == ["ada"]
