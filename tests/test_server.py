@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError
@@ -214,3 +215,17 @@ def test_faces_indexed_from_images_are_still_found_after_a_restart(tmp_path: Pat
             CollectionId="dev", Image={"Bytes": another_photo}
         )
     assert [m["User"]["UserId"] for m in found["UserMatches"]] == ["ada"]
+
+
+def test_the_endpoint_can_come_from_aws_endpoint_url_rekognition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with rekostub.serve(fixture=STAFF) as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", server.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        c = boto3.session.Session().client("rekognition", region_name="sa-east-1")
+        assert c.meta.endpoint_url == server.url
+        assert c.list_collections()["CollectionIds"] == ["staff"]
+        (call,) = server.fake.calls
+    assert (call.operation, call.region) == ("ListCollections", "sa-east-1")
