@@ -109,9 +109,8 @@ def test_server_fake_is_the_state_the_clients_see() -> None:
 def test_a_fake_can_be_served_and_stubbed_at_once(client: ClientFactory) -> None:
     fake = rekostub.FakeRekognition(STAFF)
     with rekostub.serve(fake=fake) as server, rekostub.stub(fake=fake):
-        client().create_user(CollectionId="staff", UserId="erin")  # in process
-        # a client pointed at the server is answered in process too while a stub covers it;
-        # raw HTTP goes over the socket: both see one state
+        client().create_user(CollectionId="staff", UserId="erin")  # answered in process
+        # what another program sees over HTTP: the same state
         status, _, body = post(
             server,
             json.dumps({"CollectionId": "staff"}).encode(),
