@@ -2,6 +2,7 @@
 
 ``rekostub serve`` and :func:`rekostub.serve` answer Rekognition's JSON 1.1 protocol through
 the same wire core as the in-process hook, plus a control API under ``/_rekostub/``.
-May import: ``rekostub._entry`` (same layer) and every lower subpackage (``rekostub._wire``,
-``rekostub._service``, ``rekostub._fixtures``, ``rekostub._common``, ...), never the reverse.
+May import: every lower subpackage (``rekostub._wire``, ``rekostub._service``,
+``rekostub._fixtures``, ``rekostub._common``, ...). It shares a layer with ``rekostub._entry``,
+whose pytest plugin imports it, so it does not import ``rekostub._entry`` back.
 """
