@@ -94,6 +94,7 @@ def test_calls_are_the_call_log_as_json(server: rekostub.Server) -> None:
         "code": "ResourceNotFoundException",
         "message": "The collection id: nope does not exist",
         "status": 400,
+        "hint": None,
     }
     assert base64.b64decode(by_image["params"]["Image"]["Bytes"]) == png  # blobs in base64
     assert server.control.calls("search_users") == every[:2]
@@ -163,3 +164,33 @@ def test_reset_of_a_served_fake_returns_to_its_own_fixture_and_options() -> None
         server.control.load(TEAM)
         server.control.reset()
         assert c.list_collections()["CollectionIds"] == ["team"]
+
+
+def test_calls_carry_rekostubs_hint_and_s3_images_survive_a_reset(server: rekostub.Server) -> None:
+    c = server_client(server)
+    s3_image = {"S3Object": {"Bucket": "photos", "Name": "alice.png"}}
+    with pytest.raises(ClientError) as exc:
+        c.search_users_by_image(CollectionId="staff", Image=s3_image)
+    assert error_of(exc)[0] == "InvalidS3ObjectException"
+    (call,) = server.control.calls()
+    assert "s3://photos/alice.png" in call["error"]["hint"]
+
+    photos = {("photos", "alice.png"): rekostub.face_image("alice")}
+    server.fake.s3_images = lambda bucket, key, version: photos.get((bucket, key))
+    server.control.reset()
+    found = c.search_users_by_image(CollectionId="staff", Image=s3_image)
+    assert found["UserMatches"][0]["User"]["UserId"] == "alice"
+
+
+def test_a_bad_answer_from_a_scripted_callable_is_an_error_answer(
+    server: rekostub.Server,
+) -> None:
+    server.fake.add_response("DetectLabels", lambda params: {"Labels": "not a list"})
+    c = server_client(server)
+    with pytest.raises(ClientError) as exc:
+        c.detect_labels(Image={"S3Object": {"Bucket": "bucket", "Name": "dog.png"}})
+    code, message = error_of(exc)
+    assert code == "RekostubError"
+    assert "not a valid DetectLabels response" in message
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert c.list_collections()["CollectionIds"] == ["staff"]

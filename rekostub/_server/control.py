@@ -78,7 +78,12 @@ def _call(call: Call) -> dict[str, Any]:
         "response": None if call.response is None else dict(call.response),
         "error": None
         if error is None
-        else {"code": error.code, "message": error.message, "status": error.status},
+        else {
+            "code": error.code,
+            "message": error.message,
+            "status": error.status,
+            "hint": error.hint,
+        },
     }
 
 

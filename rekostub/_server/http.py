@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
-from rekostub._common.errors import NotEmulatedError, ServiceError
+from rekostub._common.errors import NotEmulatedError, RekostubError, ServiceError
 from rekostub._fixtures.load import Fixture
 from rekostub._service.fake import FakeRekognition
 from rekostub._wire.json_protocol import WireAnswer, error_answer, region_of, respond
@@ -134,6 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
         except NotEmulatedError as exc:
             # In process the client raises it; over HTTP it is an error answer the SDK shows.
             return error_answer(ServiceError("NotEmulatedError", str(exc), status=501))
+        except RekostubError as exc:  # e.g. a scripted answer (a callable) gave a bad response
+            return error_answer(ServiceError("RekostubError", str(exc), status=500))
         except Exception as exc:  # a bug in rekostub: answer it, log it, keep serving
             traceback.print_exc(file=sys.stderr)
             text = f"rekostub failed answering this request: {exc!r} (a bug; please report it)"

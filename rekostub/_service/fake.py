@@ -105,12 +105,15 @@ class FakeRekognition:
     def load(self, fixture: FixtureSource) -> None:
         """Start over from ``fixture``: its state replaces the whole state, and the call log,
         injected faults and scripted answers are forgotten. A bad fixture raises FixtureError
-        and changes nothing. ``account_id``/``updating_seconds`` given to the constructor stay."""
+        and changes nothing. ``account_id``/``updating_seconds`` given to the constructor, the
+        clock (:meth:`advance`) and :attr:`s3_images` stay."""
         loaded = load_fixture(fixture)
         state = state_from_fixture(loaded)
         with self._lock:
+            resolver = self.s3_images
             self._fixture, self.state = loaded, state
             self._apply_overrides()
+            self.s3_images = resolver
             self.calls.reset()
             self._faults.clear()
             self._scripted.clear()
