@@ -1,13 +1,24 @@
 """Turning rekostub on and off: which fake answers which Rekognition client.
 
-``import rekostub`` wraps ``botocore.session.Session.create_client`` once, so every Rekognition
-client created afterwards carries two inert handlers (registered first, like botocore's
-Stubber attaches to a client's events). While an activation covers the client, they answer every
-request from the fake and drop request signing; otherwise they do nothing.
+``import rekostub`` wraps ``botocore.client.BaseClient.__init__`` once: every Rekognition client
+built afterwards, botocore's or aiobotocore's (its ``AioBaseClient`` inherits that ``__init__``,
+even when aiobotocore is imported after rekostub), carries two inert handlers, registered first
+as botocore's Stubber does. While an activation covers the client, they answer every request
+from the fake and drop request signing; otherwise they do nothing.
+
+Which activation answers a call (threads and asyncio tasks):
+
+1. the innermost activation entered in the calling context that covers the client: a stub
+   entered in a thread or an asyncio task covers that thread's or task's calls (and those of
+   tasks it starts afterwards, which copy its context), whatever other threads have entered;
+2. otherwise the most recently entered activation still in force anywhere in the process that
+   covers the client. A thread with no stub of its own (a ``ThreadPoolExecutor`` worker started
+   under a test's stub) is answered, never sent: rekostub fails closed.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 import weakref
@@ -15,12 +26,23 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 import botocore
-import botocore.session
+import botocore.client
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
+from rekostub._wire.aio import as_async_response, is_async_client
 from rekostub._wire.json_protocol import answer
 
-__all__ = ["Activation", "activate", "deactivate", "hook_client", "install"]
+__all__ = [
+    "Activation",
+    "activate",
+    "active_for",
+    "current_activations",
+    "deactivate",
+    "hook_client",
+    "install",
+    "is_rekognition",
+    "unhook_client",
+]
 
 _SEND_ID = "rekostub-before-send"
 #: Where an answered request points afterwards (RFC 2606: ``.invalid`` never resolves).
@@ -36,38 +58,59 @@ class Activation:
         self.client_ids: Optional[frozenset[int]] = (
             None if clients is None else frozenset(id(c) for c in clients)
         )
+        #: In force (between activate and deactivate). A context that copied this activation
+        #: (a task started inside the stub) must not use it once it is left.
+        self.live = False
 
     def covers(self, client: Any) -> bool:
         return self.client_ids is None or id(client) in self.client_ids
 
 
 _lock = threading.Lock()
-_stack: tuple[Activation, ...] = ()  # innermost last; replaced whole, so readers need no lock
+#: Every activation in force in the process, in the order entered; replaced whole, so readers
+#: need no lock.
+_stack: tuple[Activation, ...] = ()
+#: The activations entered in the current thread / asyncio task, innermost last.
+_context: contextvars.ContextVar[tuple[Activation, ...]] = contextvars.ContextVar(
+    "rekostub_activations", default=()
+)
 
 
 def activate(activation: Activation) -> None:
+    """Put ``activation`` in force: innermost in the calling context, newest in the process."""
     global _stack
     with _lock:
         _stack = (*_stack, activation)
+        activation.live = True
+    _context.set((*_context.get(), activation))
 
 
 def deactivate(activation: Activation) -> None:
-    """Remove ``activation`` wherever it is in the stack (exits may come out of order)."""
+    """Take ``activation`` out of force, wherever it is (exits may come out of order, or from
+    another thread than the one that entered it)."""
     global _stack
     with _lock:
         _stack = tuple(a for a in _stack if a is not activation)
+        activation.live = False
+    mine = _context.get()
+    if any(a is activation for a in mine):
+        _context.set(tuple(a for a in mine if a is not activation))
+
+
+def current_activations() -> tuple[Activation, ...]:
+    """The activations entered in the calling thread / asyncio task, innermost last."""
+    return _context.get()
 
 
 def active_for(client: Any) -> Optional[Activation]:
-    """The innermost activation covering ``client``."""
+    """The activation answering ``client`` here: see the module docstring for the order."""
+    for activation in reversed(_context.get()):
+        if activation.live and activation.covers(client):
+            return activation
     for activation in reversed(_stack):
         if activation.covers(client):
             return activation
     return None
-
-
-def _client_of(ref: weakref.ReferenceType[Any]) -> Any:
-    return ref()
 
 
 def _on_before_send(
@@ -80,6 +123,8 @@ def _on_before_send(
     if activation is None:
         return None
     response = answer(request, activation.dispatcher, client.meta.region_name or "us-east-1")
+    if is_async_client(client):
+        response = as_async_response(response)
     # botocore calls every before-send handler, even after one has answered, and other fakes
     # (moto's mock_aws) pick requests by URL: point this one, already answered, at a host that
     # can match none and never resolve, so nothing else handles it or could ever send it.
@@ -127,20 +172,22 @@ _installed = False
 
 
 def install() -> None:
-    """Wrap Session.create_client so every Rekognition client created from now on is hooked."""
+    """Hook every Rekognition client built from now on, sync (botocore, boto3) or async
+    (aiobotocore, aioboto3): both kinds run ``BaseClient.__init__``, whichever session made them.
+    """
     global _installed
     with _lock:
         if _installed:
             return
-        original = botocore.session.Session.create_client
+        base = botocore.client.BaseClient
+        original = base.__init__
 
         @functools.wraps(original)
-        def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-            client = original(self, *args, **kwargs)
-            if is_rekognition(client):
-                hook_client(client)
-            return client
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            if is_rekognition(self):
+                hook_client(self)
 
-        create_client.__rekostub_original__ = original  # type: ignore[attr-defined]
-        botocore.session.Session.create_client = create_client
+        __init__.__rekostub_original__ = original  # type: ignore[attr-defined]
+        base.__init__ = __init__
         _installed = True

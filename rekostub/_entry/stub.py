@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from types import TracebackType
 from typing import Any, Callable, Optional, TypeVar, cast
 
@@ -11,6 +12,7 @@ from rekostub._entry.activation import (
     Activation,
     activate,
     active_for,
+    current_activations,
     deactivate,
     hook_client,
     is_rekognition,
@@ -37,6 +39,13 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
 
     Nesting: the innermost stub in force that covers a client answers it; leaving a stub
     restores what was in force before. ``fake=`` reuses an existing fake instead of building one.
+
+    Threads and asyncio tasks: a stub covers the calls of the thread or task that entered it
+    (and of tasks started inside it), so two threads each in their own ``stub()`` each see their
+    own fake. A thread or task with no stub of its own covering a client (a worker thread started
+    under a test's stub) is answered by the most recently entered stub in force anywhere in the
+    process that covers it: a call is never sent while any stub covering the client is in force.
+    aiobotocore / aioboto3 clients are answered exactly like boto3 clients.
     """
 
     def __init__(
@@ -57,13 +66,15 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
         self._fixture = fixture
         self._given_fake = fake
         self._entered: list[tuple[Activation, list[Any]]] = []
+        self._entered_lock = threading.Lock()
 
     def __enter__(self) -> FakeRekognition:
         fake = self._given_fake or FakeRekognition(self._fixture)
         activation = Activation(fake.handle, self._clients if self._clients else None)
         newly_hooked = [c for c in self._clients if hook_client(c)]
         activate(activation)
-        self._entered.append((activation, newly_hooked))
+        with self._entered_lock:
+            self._entered.append((activation, newly_hooked))
         return fake
 
     def __exit__(
@@ -72,13 +83,24 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        activation, newly_hooked = self._entered.pop()
+        with self._entered_lock:
+            activation, newly_hooked = self._entered.pop(self._innermost_here())
         deactivate(activation)
         for client in newly_hooked:
             # Another stub still covering it (exits out of order) needs the handlers; inert
             # handlers left on a client answer nothing, so keeping them is always safe.
             if active_for(client) is None:
                 unhook_client(client)
+
+    def _innermost_here(self) -> int:
+        """Which of this stub's entries to leave: the innermost one entered in the calling
+        thread/task (one ``stub`` object may be entered in several threads at once), else the
+        last one entered anywhere (``stop()`` called from another thread than ``start()``)."""
+        mine = current_activations()
+        for index in range(len(self._entered) - 1, -1, -1):
+            if any(a is self._entered[index][0] for a in mine):
+                return index
+        return len(self._entered) - 1
 
     def start(self) -> FakeRekognition:
         """Turn on without a ``with`` block (pair with :meth:`stop`)."""
