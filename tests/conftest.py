@@ -83,6 +83,14 @@ def _isolated_aws_env(
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
 
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest's own ``pytester``, its inner runs given the loop-scope option that pytest-asyncio
+    (a test dependency, loaded by every inner run) otherwise warns about."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-o asyncio_default_fixture_loop_scope=function")
+    return pytester
+
+
 ClientFactory = Callable[..., Any]
 
 
