@@ -28,8 +28,8 @@ pytest.importorskip(
     "aiobotocore", reason="aiobotocore is not installed: pip install -e '.[test-async]'"
 )
 
-from aiobotocore.config import AioConfig  # noqa: E402
-from aiobotocore.session import get_session  # noqa: E402
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
 
 NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 STANDARD = {"mode": "standard"}  # 3 attempts in all
