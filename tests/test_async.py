@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import pytest_asyncio
 from botocore.exceptions import BotoCoreError
 from conftest import ALICE_1, ALICE_85, REGION, STAFF, Listener, make_client, write_json
 
@@ -169,6 +170,33 @@ async def test_no_credentials_needed_while_stubbed(
         async with open_client("aiobotocore", endpoint_url=listener.url) as c:
             assert (await c.list_collections())["CollectionIds"] == ["staff"]
     assert listener.connections == 0
+
+
+@pytest.mark.asyncio
+async def test_stub_as_decorator_of_a_coroutine(escape: OpenClient) -> None:
+    @rekostub.stub(fixture=STAFF)
+    async def enrol(fake_rekognition: rekostub.FakeRekognition) -> list[str]:
+        async with escape() as c:
+            await c.create_user(CollectionId="staff", UserId="erin")
+        return [call.operation for call in fake_rekognition.calls]
+
+    assert await enrol() == ["CreateUser"]
+    assert await enrol() == ["CreateUser"]  # a fresh fake per call: erin is new again
+
+
+@pytest_asyncio.fixture
+async def stubbed_in_async_fixture() -> AsyncIterator[rekostub.FakeRekognition]:
+    with rekostub.stub(fixture=STAFF) as fake:
+        yield fake
+
+
+@pytest.mark.asyncio
+async def test_stub_entered_in_an_async_fixture(
+    stubbed_in_async_fixture: rekostub.FakeRekognition, escape: OpenClient
+) -> None:
+    async with escape() as c:
+        assert (await c.list_collections())["CollectionIds"] == ["staff"]
+    assert len(stubbed_in_async_fixture.calls) == 1
 
 
 # -- refused, raised, never sent -----------------------------------------------------------------
