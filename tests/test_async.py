@@ -26,7 +26,8 @@ import rekostub
 from rekostub._operations import registry as _registry
 
 pytest.importorskip(
-    "aiobotocore", reason="aiobotocore is not installed: pip install -e '.[test-async]'"
+    "aiobotocore",
+    reason="aiobotocore is not installed here (it pins an older botocore): run `bash .ci/async`",
 )
 
 from aiobotocore.config import AioConfig
