@@ -96,16 +96,27 @@ def escape(
 # -- controls: the listener does catch an async client that escapes ------------------------------
 
 
+def backend(name: str) -> dict[str, Any]:
+    """AioConfig options for aiobotocore's HTTP backend: aiohttp (default) or httpx2."""
+    if name == "aiohttp":
+        return {}
+    pytest.importorskip("httpx2", reason="httpx2 is not installed (aiobotocore[httpx2])")
+    module = pytest.importorskip("aiobotocore.httpxsession", reason="aiobotocore < 3")
+    return {"http_session_cls": module.HttpxSession}
+
+
 @pytest.mark.asyncio
+@pytest.mark.parametrize("http", ["aiohttp", "httpx2"])
 @pytest.mark.parametrize("route", ROUTES)
 async def test_control_an_unstubbed_async_client_reaches_the_listener(
-    monkeypatch: pytest.MonkeyPatch, listener: Listener, route: str
+    monkeypatch: pytest.MonkeyPatch, listener: Listener, route: str, http: str
 ) -> None:
     if route == "proxy":
         monkeypatch.setenv("HTTPS_PROXY", listener.url)
     url = listener.url if route == "endpoint_url" else None
+    options = {"retries": NO_RETRIES, **backend(http)}
     with rekostub.stub(make_client()):  # a stub covering another client only
-        async with open_client("aiobotocore", endpoint_url=url, retries=NO_RETRIES) as c:
+        async with open_client("aiobotocore", endpoint_url=url, **options) as c:
             with pytest.raises(BotoCoreError):
                 await c.list_collections()
     assert listener.connections >= 1
@@ -159,6 +170,27 @@ async def test_one_stub_covers_sync_and_async_clients_alike(escape: OpenClient) 
             await c.create_collection(CollectionId="from-async")
             assert sync.list_collections()["CollectionIds"] == ["staff", "from-async"]
     sync.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("route", ROUTES)
+async def test_httpx_backend_is_answered(
+    monkeypatch: pytest.MonkeyPatch, listener: Listener, route: str
+) -> None:
+    """aiobotocore 3's optional httpx2 backend (``AioConfig(http_session_cls=HttpxSession)``)."""
+    if route == "proxy":
+        monkeypatch.setenv("HTTPS_PROXY", listener.url)
+    url = listener.url if route == "endpoint_url" else None
+    options = {"retries": STANDARD, **backend("httpx2")}
+    with rekostub.stub(fixture=STAFF) as fake:
+        fake.fail("ListCollections", "ThrottlingException")
+        async with open_client("aiobotocore", endpoint_url=url, **options) as c:
+            listed = await c.list_collections()
+            with pytest.raises(c.exceptions.ResourceNotFoundException):
+                await c.describe_collection(CollectionId="nope")
+    assert listed["CollectionIds"] == ["staff"]
+    assert listed["ResponseMetadata"]["RetryAttempts"] == 1
+    assert listener.connections == 0
 
 
 @pytest.mark.asyncio
