@@ -35,7 +35,6 @@ from aiobotocore.session import get_session
 
 NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 STANDARD = {"mode": "standard"}  # 3 attempts in all
-THROTTLED = "Amazon Rekognition is temporarily unable to process the request. Try your call again."
 KINDS = ["aiobotocore", "aioboto3"]
 ROUTES = ["endpoint_url", "proxy"]
 
@@ -284,6 +283,17 @@ async def test_validation_error_answered_like_the_service(escape: OpenClient) ->
 # -- faults, retries, the call log, the UPDATING clock --------------------------------------------
 
 
+def throttled() -> str:
+    """The message a boto3 client gets for an injected ThrottlingException."""
+    sync = make_client(retries=NO_RETRIES)
+    with rekostub.stub() as fake:
+        fake.fail("ListCollections", "ThrottlingException")
+        with pytest.raises(sync.exceptions.ThrottlingException) as excinfo:
+            sync.list_collections()
+    sync.close()
+    return str(excinfo.value.response["Error"]["Message"])
+
+
 @pytest.mark.asyncio
 async def test_throttled_once_then_retried_by_aiobotocore(escape: OpenClient) -> None:
     with rekostub.stub(fixture=STAFF) as fake:
@@ -293,7 +303,7 @@ async def test_throttled_once_then_retried_by_aiobotocore(escape: OpenClient) ->
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
     assert response["UserMatches"][0]["User"]["UserId"] == "alice"
     first, second = fake.calls
-    assert first.error == rekostub.ErrorAnswer("ThrottlingException", THROTTLED, 500)
+    assert first.error == rekostub.ErrorAnswer("ThrottlingException", throttled(), 500)
     assert second.error is None
     assert second.response is not None
     assert second.response["UserMatches"] == response["UserMatches"]
@@ -308,18 +318,20 @@ async def test_faults_outlasting_the_retries_reach_the_caller(escape: OpenClient
                 await c.search_users(CollectionId="staff", UserId="alice")
             again = await c.search_users(CollectionId="staff", UserId="alice")
     meta = excinfo.value.response["ResponseMetadata"]
-    assert excinfo.value.response["Error"]["Message"] == THROTTLED
+    assert excinfo.value.response["Error"]["Message"] == throttled()
     assert (meta["HTTPStatusCode"], meta["RetryAttempts"]) == (500, 2)
     assert again["ResponseMetadata"]["RetryAttempts"] == 1  # the 4th fault, then the answer
     assert len(fake.calls) == 5
 
 
 async def _association_flow(c: Any, fake: rekostub.FakeRekognition) -> list[Any]:
-    """AssociateFaces with a clock that keeps the user UPDATING, then one that does not."""
-    fake.updating_seconds = 3600
+    """AssociateFaces keeps the user UPDATING for 60 s of the fake's clock, then not."""
+    fake.updating_seconds = 60
     seen: list[Any] = []
     done = await c.associate_faces(CollectionId="staff", UserId="alice", FaceIds=[ALICE_85])
     seen.append((done["AssociatedFaces"], done["UserStatus"]))
+    seen.append((await c.list_users(CollectionId="staff"))["Users"])
+    fake.advance(61)
     seen.append((await c.list_users(CollectionId="staff"))["Users"])
     fake.updating_seconds = 0
     out = await c.disassociate_faces(CollectionId="staff", UserId="alice", FaceIds=[ALICE_85])
@@ -353,7 +365,8 @@ async def test_updating_clock_as_for_a_sync_client(escape: OpenClient) -> None:
     assert got == expected
     assert got[0] == ([{"FaceId": ALICE_85}], "UPDATING")
     assert {u["UserId"]: u["UserStatus"] for u in got[1]}["alice"] == "UPDATING"
-    assert {u["UserId"]: u["UserStatus"] for u in got[3]}["alice"] == "ACTIVE"
+    assert {u["UserId"]: u["UserStatus"] for u in got[2]}["alice"] == "ACTIVE"  # advanced
+    assert {u["UserId"]: u["UserStatus"] for u in got[4]}["alice"] == "ACTIVE"
     assert [c.operation for c in fake.calls] == [c.operation for c in sync_fake.calls]
 
 
