@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 from botocore.exceptions import BotoCoreError
-from conftest import STAFF, Listener, make_client
+from conftest import STAFF, Listener, make_client, write_json
 
 import rekostub
+from rekostub._entry.activation import Activation, activate, deactivate
 
 NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 TIMEOUT = 30
@@ -235,6 +240,63 @@ def test_stop_from_another_thread_than_start(offline: Callable[[], Any]) -> None
         assert collections_of(c) == []
         in_thread(inner.stop)
         assert collections_of(c) == ["staff"]
+
+
+# -- REKOSTUB_FIXTURE's process-wide fake: under every stub, whenever it starts -------------------
+
+
+def test_a_base_activation_started_inside_a_stub_answers_only_what_no_stub_covers(
+    offline: Callable[[], Any],
+) -> None:
+    """As REKOSTUB_FIXTURE's fake starting at the first client, built inside a test's stub."""
+    c = offline()
+    env = Activation(rekostub.FakeRekognition({"collections": {"env": {}}}).handle)
+    try:
+        with rekostub.stub(fixture=STAFF):
+            activate(env, base=True)
+            assert collections_of(c) == ["staff"]
+            assert in_thread(lambda: collections_of(c)) == ["staff"]
+        assert collections_of(c) == ["env"]  # no stub left: the base answers, in every thread
+        assert in_thread(lambda: collections_of(c)) == ["env"]
+        with rekostub.stub():
+            assert collections_of(c) == []
+    finally:
+        deactivate(env)
+
+
+ENV_CHILD = """
+import sys, threading
+import boto3
+import rekostub
+
+with rekostub.stub(fixture={"collections": {"staff": {}}}):
+    c = boto3.client("rekognition", region_name="us-east-1", endpoint_url=sys.argv[1])
+    print(c.list_collections()["CollectionIds"])
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(c.list_collections()["CollectionIds"]))
+    t.start()
+    t.join()
+    print(seen[0])
+print(c.list_collections()["CollectionIds"])
+"""
+
+
+def test_a_stub_in_a_rekostub_fixture_process_wins_over_the_environment_fake(
+    tmp_path: Path, listener: Listener
+) -> None:
+    fixture = write_json(tmp_path / "env.json", {"collections": {"env": {}}})
+    env = {**os.environ, "REKOSTUB_FIXTURE": str(fixture), "HTTPS_PROXY": listener.url}
+    done = subprocess.run(
+        [sys.executable, "-c", ENV_CHILD, listener.url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["['staff']", "['staff']", "['env']"]
+    assert listener.connections == 0
 
 
 # -- asyncio tasks (sync clients here; tests/test_async.py does the same with aiobotocore) ------

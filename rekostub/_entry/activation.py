@@ -13,7 +13,9 @@ Which activation answers a call (threads and asyncio tasks):
    tasks it starts afterwards, which copy its context), whatever other threads have entered;
 2. otherwise the most recently entered activation still in force anywhere in the process that
    covers the client. A thread with no stub of its own (a ``ThreadPoolExecutor`` worker started
-   under a test's stub) is answered, never sent: rekostub fails closed.
+   under a test's stub) is answered, never sent: rekostub fails closed;
+3. otherwise a *base* activation (``activate(..., base=True)``: ``REKOSTUB_FIXTURE``'s fake),
+   which answers only what no stub covers, whenever and in whichever thread it was started.
 """
 
 from __future__ import annotations
@@ -70,27 +72,38 @@ _lock = threading.Lock()
 #: Every activation in force in the process, in the order entered; replaced whole, so readers
 #: need no lock.
 _stack: tuple[Activation, ...] = ()
+#: Process-wide activations under every stub (``REKOSTUB_FIXTURE``), in the order started.
+_base: tuple[Activation, ...] = ()
 #: The activations entered in the current thread / asyncio task, innermost last.
 _context: contextvars.ContextVar[tuple[Activation, ...]] = contextvars.ContextVar(
     "rekostub_activations", default=()
 )
 
 
-def activate(activation: Activation) -> None:
-    """Put ``activation`` in force: innermost in the calling context, newest in the process."""
-    global _stack
+def activate(activation: Activation, *, base: bool = False) -> None:
+    """Put ``activation`` in force: innermost in the calling context, newest in the process.
+
+    ``base=True``: process-wide and below every other activation, in every thread, however late
+    it starts (``REKOSTUB_FIXTURE``'s fake may start inside a test's stub, at the first client).
+    """
+    global _stack, _base
     with _lock:
-        _stack = (*_stack, activation)
+        if base:
+            _base = (*_base, activation)
+        else:
+            _stack = (*_stack, activation)
         activation.live = True
-    _context.set((*_context.get(), activation))
+    if not base:
+        _context.set((*_context.get(), activation))
 
 
 def deactivate(activation: Activation) -> None:
     """Take ``activation`` out of force, wherever it is (exits may come out of order, or from
     another thread than the one that entered it)."""
-    global _stack
+    global _stack, _base
     with _lock:
         _stack = tuple(a for a in _stack if a is not activation)
+        _base = tuple(a for a in _base if a is not activation)
         activation.live = False
     mine = _context.get()
     if any(a is activation for a in mine):
@@ -107,7 +120,7 @@ def active_for(client: Any) -> Optional[Activation]:
     for activation in reversed(_context.get()):
         if activation.live and activation.covers(client):
             return activation
-    for activation in reversed(_stack):
+    for activation in (*reversed(_stack), *reversed(_base)):
         if activation.covers(client):
             return activation
     return None

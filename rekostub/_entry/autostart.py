@@ -48,4 +48,4 @@ def start_from_environment(path: str) -> None:
         assert _fake is not None
         return _fake.handle(operation, body, region)
 
-    activate(Activation(dispatch))
+    activate(Activation(dispatch), base=True)
