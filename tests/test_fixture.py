@@ -115,7 +115,7 @@ def test_defaults() -> None:
     }
     first = load_fixture(raw)
     second = load_fixture(copy.deepcopy(raw))
-    assert first is not second  # dicts are not cached
+    assert first is second  # equal content: the cached fixture
     (col,) = first.collections
     assert col.face_model_version == "7.0"
     assert col.users == ("u1", "u2")

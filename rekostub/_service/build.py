@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from rekostub._engine.matcher import grouped_mean
 from rekostub._engine.model import Collection, copy_collection
 from rekostub._engine.state import DEFAULT_ACCOUNT_ID, State
-from rekostub._fixtures.load import CollectionSpec, Fixture, gc_paused
+from rekostub._fixtures.load import CollectionSpec, Fixture, derived, gc_paused
 from rekostub._images.seen import install_images
 
 __all__ = ["state_from_fixture"]
-
-# Built templates, one per Fixture object: a fixture file is parsed and built once per process;
-# each fake gets a cheap copy. Keyed by id() with the Fixture kept alive in the value.
-_TEMPLATES: dict[int, tuple[Fixture, dict[str, Collection]]] = {}
-_TEMPLATES_LOCK = threading.Lock()
 
 
 def _build_collection(spec: CollectionSpec) -> Collection:
@@ -44,16 +37,15 @@ def _build_collection(spec: CollectionSpec) -> Collection:
     return col
 
 
-def _template(fixture: Fixture) -> dict[str, Collection]:
-    with _TEMPLATES_LOCK:
-        hit = _TEMPLATES.get(id(fixture))
-        if hit is not None and hit[0] is fixture:
-            return hit[1]
+def _build_template(fixture: Fixture) -> dict[str, Collection]:
     with gc_paused():  # 100,000s of new objects: no point scanning them mid-build
-        built = {spec.collection_id: _build_collection(spec) for spec in fixture.collections}
-    with _TEMPLATES_LOCK:
-        _TEMPLATES[id(fixture)] = (fixture, built)
-    return built
+        return {spec.collection_id: _build_collection(spec) for spec in fixture.collections}
+
+
+def _template(fixture: Fixture) -> dict[str, Collection]:
+    """The collections built from ``fixture``, once per Fixture object and kept as long as it
+    (each fake gets a cheap copy)."""
+    return derived(fixture, "template", _build_template)
 
 
 def state_from_fixture(fixture: Fixture) -> State:
