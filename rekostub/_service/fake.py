@@ -18,7 +18,7 @@ from rekostub._fixtures.load import FixtureSource, load_fixture
 from rekostub._images.s3 import S3Resolver
 from rekostub._operations.registry import OPERATIONS, RequestContext
 from rekostub._service.build import state_from_fixture
-from rekostub._service.calls import Call, CallLog, ErrorAnswer
+from rekostub._service.calls import DEFAULT_CALL_LOG_SIZE, Call, CallLog, ErrorAnswer
 from rekostub._service.snapshot import snapshot
 from rekostub._validation.request import shape_problems, validate_request
 
@@ -76,6 +76,10 @@ class FakeRekognition:
 
     Get one from :func:`rekostub.stub` or the ``fake_rekognition`` pytest fixture; or build one
     directly and pass it to ``stub(fake=...)``.
+
+    ``fake.calls`` keeps the last ``call_log_size`` calls (1,000 by default; None keeps every
+    call); ``fake.calls.dropped`` counts the older ones it let go, and ``fake.calls.size`` can
+    be changed at any time.
     """
 
     def __init__(
@@ -84,12 +88,13 @@ class FakeRekognition:
         *,
         account_id: Optional[str] = None,
         updating_seconds: Optional[float] = None,
+        call_log_size: Optional[int] = DEFAULT_CALL_LOG_SIZE,
     ) -> None:
         self._fixture = load_fixture(fixture)
         self.state: State = state_from_fixture(self._fixture)
         self._overrides = (account_id, updating_seconds)
         self._apply_overrides()
-        self.calls = CallLog()
+        self.calls = CallLog(call_log_size)
         self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
         self._scripted: dict[str, collections.deque[Scripted]] = {}
         self._lock = threading.RLock()
