@@ -31,6 +31,7 @@ import botocore
 import botocore.client
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
+from rekostub._entry.fastpath import speed_up
 from rekostub._wire.aio import as_async_response, is_async_client
 from rekostub._wire.json_protocol import answer
 
@@ -171,6 +172,7 @@ def hook_client(client: Any) -> bool:
         "choose-signer.rekognition", functools.partial(_on_choose_signer, ref), unique_id=_SIGNER_ID
     )
     client._rekostub_hooked = True
+    speed_up(client, active_for)  # rekostub._entry.fastpath: per-call savings while stubbed
     return True
 
 

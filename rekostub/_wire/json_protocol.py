@@ -23,6 +23,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from rekostub._common.errors import ServiceError
 from rekostub._common.names import service_model
+from rekostub._wire.headers import http_date, request_id
 
 __all__ = ["Dispatcher", "WireAnswer", "answer", "encode_json", "region_of", "respond"]
 
@@ -74,10 +75,10 @@ def _http(status: int, payload: Mapping[str, Any]) -> WireAnswer:
     # response with an empty HTTP body", as the API reference says.
     body = encode_json(payload) if payload else b""
     headers = {
-        "x-amzn-RequestId": str(uuid.uuid4()),
+        "x-amzn-RequestId": request_id(),
         "Content-Type": CONTENT_TYPE,
         "Content-Length": str(len(body)),
-        "Date": _dt.datetime.now(_dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Date": http_date(),
     }
     return WireAnswer(status, headers, body)
 
