@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import functools
 import logging
 import threading
 import time
@@ -46,6 +47,12 @@ _DEFAULT_MESSAGES = {
         "Guidelines and quotas in Amazon Rekognition."
     ),
 }
+
+
+@functools.cache
+def _operation_model(name: str) -> Any:
+    """botocore's OperationModel of ``name`` (botocore's own cache costs more per call)."""
+    return service_model().operation_model(name)
 
 
 #: A scripted answer: the response body, or a callable computing it from the request params.
@@ -263,8 +270,7 @@ class FakeRekognition:
                 fault = self._next_fault(operation)
                 if fault is not None:
                     raise fault
-                op_model = service_model().operation_model(operation)
-                params = validate_request(op_model, body)
+                params = validate_request(_operation_model(operation), body)
                 fn = OPERATIONS.get(operation)
                 if fn is not None:
                     ctx = RequestContext(operation=operation, region=region, now=self.now())

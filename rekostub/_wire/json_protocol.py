@@ -65,9 +65,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} in a JSON 1.1 answer")
 
 
+_encode = json.JSONEncoder(default=_default, separators=(",", ":")).encode  # made once
+
+
 def encode_json(payload: Any) -> bytes:
     """``payload`` as compact JSON 1.1 bytes: blobs as base64, timestamps as epoch seconds."""
-    return json.dumps(payload, default=_default, separators=(",", ":")).encode("utf-8")
+    return _encode(payload).encode("utf-8")
 
 
 def _http(status: int, payload: Mapping[str, Any]) -> WireAnswer:

@@ -125,13 +125,13 @@ def measure(n_users: int, calls: int, rounds: int, profile: bool) -> tuple[float
 
 def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    calls = int(args[0]) if args else 1000
+    calls = int(args[0]) if args else 100
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cores (shared, busy), Python "
         f"{platform.python_version()}, boto3 {boto3.__version__}, botocore {botocore.__version__}"
     )
     for n_users in (1000, 10):
-        measure(n_users, calls, 15, "--profile" in sys.argv)
+        measure(n_users, calls, 150, "--profile" in sys.argv)
     return 0
 
 
