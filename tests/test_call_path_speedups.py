@@ -15,6 +15,7 @@ from botocore.regions import EndpointRulesetResolver
 from conftest import STAFF, ClientFactory, Listener
 
 import rekostub
+from rekostub._entry.fastpath import speed_up
 from rekostub._wire import headers
 
 
@@ -112,3 +113,13 @@ def test_an_uncovered_client_resolves_every_call(
                 other.list_collections()
     assert seen.count("ListCollections") == 3
     assert listener.connections >= 2
+
+
+def test_an_async_client_keeps_its_own_resolution() -> None:
+    class AsyncClient:  # aiobotocore's clients await _resolve_endpoint_ruleset
+        async def _resolve_endpoint_ruleset(self, *args: Any) -> Any:
+            return args
+
+    client = AsyncClient()
+    speed_up(client, lambda _: True)
+    assert "_resolve_endpoint_ruleset" not in vars(client)

@@ -13,6 +13,7 @@ Applied by one line in :func:`rekostub._entry.activation.hook_client`::
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from typing import Any, Callable, Optional
 
@@ -38,8 +39,8 @@ def speed_up(client: Any, covered: Callable[[Any], Optional[object]]) -> None:
     if getattr(current, _MARK, False):
         return
     resolve = getattr(type(client), _ATTRIBUTE, None)
-    if resolve is None:  # a botocore without it: nothing to speed up
-        return
+    if resolve is None or inspect.iscoroutinefunction(resolve):
+        return  # a botocore without it, or an async client (aiobotocore): left as it is
     ref = weakref.ref(client)
     memo: dict[tuple[str, bool], tuple[Any, dict[str, Any], dict[str, Any]]] = {}
 
