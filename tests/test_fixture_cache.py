@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,3 +163,23 @@ def test_a_bad_dict_is_refused_every_time() -> None:
         with pytest.raises(rekostub.FixtureError, match="bad user"):
             load_fixture(raw)
     assert _alive_entries() == 0
+
+
+def test_file_fixtures_share_the_bounded_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "staff.json"
+    path.write_text('{"collections": {"staff": {"users": {"alice": {}}}}}', encoding="utf-8")
+    first = load_fixture(path)
+    assert load_fixture(str(path)) is first
+    path.write_text('{"collections": {"staff": {"users": {"bob": {}}}}}', encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # a different mtime whatever the clock's resolution
+    edited = load_fixture(path)
+    assert edited.collections[0].users == ("bob",)
+    gone = weakref.ref(first)
+    del first
+    monkeypatch.setattr(load, "KEEP_RECENT", 1)
+    load_fixture({"collections": {}})  # only the newest is held now
+    gc.collect()
+    assert gone() is None
+    assert load_fixture(path) is edited  # still used here: found again
