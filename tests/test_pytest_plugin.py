@@ -39,25 +39,27 @@ def _helpers(pytester: pytest.Pytester) -> None:
 
 
 def test_fixture_is_fresh_per_test(pytester: pytest.Pytester) -> None:
+    # Each test checks that it starts from an empty fake of its own, so the outcome holds in
+    # any order (pytest-randomly shuffles the inner run too).
     pytester.makepyfile(
         test_fresh="""
+        import pytest
         from helpers import client
 
         SEEN = []
 
-        def test_one(fake_rekognition):
+        @pytest.mark.parametrize("name", ["one", "two", "three"])
+        def test_starts_empty(fake_rekognition, name):
+            assert all(fake_rekognition is not other for other in SEEN)
             SEEN.append(fake_rekognition)
             c = client()
-            c.create_collection(CollectionId="made-in-test-one")
-            assert c.list_collections()["CollectionIds"] == ["made-in-test-one"]
-
-        def test_two(fake_rekognition):
-            assert fake_rekognition is not SEEN[0]
-            assert client().list_collections()["CollectionIds"] == []
-            assert len(fake_rekognition.calls) == 1
+            assert c.list_collections()["CollectionIds"] == []
+            c.create_collection(CollectionId=f"made-in-{name}")
+            assert c.list_collections()["CollectionIds"] == [f"made-in-{name}"]
+            assert len(fake_rekognition.calls) == 3
         """
     )
-    run(pytester).assert_outcomes(passed=2)
+    run(pytester).assert_outcomes(passed=3)
 
 
 def test_not_stubbed_outside_the_fixture(pytester: pytest.Pytester) -> None:
