@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from conftest import Listener
 
 FIXTURE: dict[str, Any] = {
     "collections": {"staff": {"users": {"alice": {"faces": [{"identity": "alice"}]}, "dave": {}}}}
@@ -250,3 +251,152 @@ def test_missing_default_fixture_errors_naming_the_file(pytester: pytest.Pyteste
     result = run(pytester, "--rekostub-fixture", "nowhere.json")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*nowhere.json*no such file*"])
+
+
+LISTENED = """
+import boto3
+import pytest
+from botocore.config import Config
+
+URL = {url!r}
+
+
+def listened():
+    # Fake credentials and a loopback endpoint: a call rekostub did not answer reaches URL.
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing"
+    ).client(
+        "rekognition", region_name="us-east-1", endpoint_url=URL,
+        config=Config(retries={{"total_max_attempts": 1}}, connect_timeout=2, read_timeout=2),
+    )
+"""
+
+
+def test_default_fixture_covers_every_test_marked_or_not(
+    pytester: pytest.Pytester, listener: Listener
+) -> None:
+    pytester.makefile(".json", faces=json.dumps(FIXTURE))
+    pytester.makepyfile(listened=LISTENED.format(url=listener.url))
+    pytester.makepyfile(
+        test_every="""
+        import unittest
+        import pytest
+        from listened import listened
+
+        def test_unmarked_and_not_asking():
+            assert listened().search_users(CollectionId="staff", UserId="alice")["SearchedUser"]
+
+        @pytest.mark.parametrize("name", ["a", "b"])
+        def test_each_starts_from_the_fixture(name):
+            c = listened()
+            assert c.list_collections()["CollectionIds"] == ["staff"]
+            c.create_collection(CollectionId=name)
+
+        class TestPlain:
+            def test_in_a_class(self):
+                assert listened().list_collections()["CollectionIds"] == ["staff"]
+
+        class TestUnittest(unittest.TestCase):
+            def setUp(self):
+                self.client = listened()
+                self.client.create_collection(CollectionId="from-setup")
+
+            def test_in_a_testcase(self):
+                ids = sorted(self.client.list_collections()["CollectionIds"])
+                self.assertEqual(ids, ["from-setup", "staff"])
+        """
+    )
+    run(pytester, "--rekostub-fixture", "faces.json").assert_outcomes(passed=5)
+    assert listener.connections == 0
+
+
+def test_without_a_default_unmarked_tests_are_untouched(
+    pytester: pytest.Pytester, listener: Listener
+) -> None:
+    pytester.makepyfile(listened=LISTENED.format(url=listener.url))
+    pytester.makepyfile(
+        test_untouched="""
+        import pytest
+        from botocore.exceptions import BotoCoreError
+        from listened import listened
+
+        def test_plain():
+            with pytest.raises(BotoCoreError):
+                listened().list_collections()
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+    assert listener.connections >= 1  # the control: an untouched call does reach the listener
+
+
+def test_opt_out_marker_leaves_one_test_untouched(
+    pytester: pytest.Pytester, listener: Listener
+) -> None:
+    pytester.makefile(".json", faces=json.dumps(FIXTURE))
+    pytester.makepyfile(listened=LISTENED.format(url=listener.url))
+    pytester.makepyfile(
+        test_opt_out="""
+        import pytest
+        from botocore.exceptions import BotoCoreError
+        from listened import listened
+
+        @pytest.mark.rekostub(enabled=False)
+        def test_out():
+            with pytest.raises(BotoCoreError):
+                listened().list_collections()
+
+        def test_in():
+            assert listened().list_collections()["CollectionIds"] == ["staff"]
+        """
+    )
+    result = run(pytester, "--rekostub-fixture", "faces.json", "-k", "test_in")
+    result.assert_outcomes(passed=1, deselected=1)
+    assert listener.connections == 0
+    run(pytester, "--rekostub-fixture", "faces.json", "-k", "test_out").assert_outcomes(
+        passed=1, deselected=1
+    )
+    assert listener.connections >= 1  # opted out: sent, as without rekostub
+
+
+def test_opt_out_of_a_whole_module_and_back_in_for_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", faces=json.dumps(FIXTURE))
+    pytester.makepyfile(
+        test_module_out="""
+        import pytest
+        from helpers import alice_is_there
+
+        pytestmark = pytest.mark.rekostub(enabled=False)
+
+        def test_out(request):
+            assert "fake_rekognition" not in request.fixturenames
+
+        @pytest.mark.rekostub
+        def test_back_in(fake_rekognition):
+            assert alice_is_there() == {"UserId": "alice"}
+        """
+    )
+    run(pytester, "--rekostub-fixture", "faces.json").assert_outcomes(passed=2)
+
+
+def test_opted_out_test_asking_for_the_fake_is_an_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_both="""
+        import pytest
+
+        @pytest.mark.rekostub(enabled=False)
+        def test_both(fake_rekognition):
+            pass
+
+        @pytest.mark.rekostub(enabled=False, fixture="x.json")
+        def test_options_with_opt_out():
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_both*asks for fake_rekognition but is marked rekostub(enabled=False)*",
+            "*rekostub(enabled=False) opts a test out and takes no other option*",
+        ]
+    )

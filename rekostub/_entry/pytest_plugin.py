@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
@@ -14,14 +14,15 @@ from rekostub._service.fake import FakeRekognition
 
 FIXTURE_NAME = "fake_rekognition"
 MARKER_HELP = (
-    "rekostub(fixture=None, account_id=None, updating_seconds=None): answer Rekognition calls in "
-    "this test from a fresh fake built from `fixture` (a dict or a path relative to the test "
-    "file); the test gets the fake_rekognition fixture without asking for it."
+    "rekostub(fixture=None, account_id=None, updating_seconds=None, enabled=True): answer "
+    "Rekognition calls in this test from a fresh fake built from `fixture` (a dict or a path "
+    "relative to the test file); the test gets the fake_rekognition fixture without asking for "
+    "it. enabled=False opts the test out of a configured default fixture (rekostub_fixture)."
 )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    help_text = "default rekostub fixture file for fake_rekognition"
+    help_text = "default rekostub fixture file: every test gets a fresh fake built from it"
     parser.addini("rekostub_fixture", f"{help_text} (relative to the ini file)", default=None)
     parser.getgroup("rekostub").addoption(
         "--rekostub-fixture",
@@ -35,14 +36,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        names = getattr(item, "fixturenames", ())
-        if item.get_closest_marker("rekostub") and FIXTURE_NAME not in names:
-            item.fixturenames.insert(0, FIXTURE_NAME)  # type: ignore[attr-defined]
-
-
-def _default_fixture(config: pytest.Config) -> Any:
+def _default_fixture(config: pytest.Config) -> Optional[str]:
     option = config.getoption("rekostub_fixture")
     if option:
         # Not the current directory: a test may have changed it before the fixture runs.
@@ -54,11 +48,40 @@ def _default_fixture(config: pytest.Config) -> Any:
     return None
 
 
+def _options(request: pytest.FixtureRequest) -> Optional[dict[str, Any]]:
+    """The closest ``rekostub`` marker's options; None when it opts the test out."""
+    marker = request.node.get_closest_marker("rekostub")
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    enabled = options.pop("enabled", True)
+    if enabled is True:
+        return options
+    if enabled is not False or options:
+        pytest.fail(
+            f"@pytest.mark.rekostub(enabled=False) opts a test out and takes no other option; "
+            f"got enabled={enabled!r} with {sorted(options)}",
+            pytrace=False,
+        )
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _rekostub_every_test(request: pytest.FixtureRequest) -> None:
+    """A marked test, and every test when a default fixture is configured, gets a fresh fake."""
+    marked = request.node.get_closest_marker("rekostub") is not None
+    if (marked or _default_fixture(request.config)) and _options(request) is not None:
+        request.getfixturevalue(FIXTURE_NAME)
+
+
 @pytest.fixture
 def fake_rekognition(request: pytest.FixtureRequest) -> Iterator[FakeRekognition]:
     """A fresh fake per test; every Rekognition client is answered by it during the test."""
-    marker = request.node.get_closest_marker("rekostub")
-    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    options = _options(request)
+    if options is None:
+        pytest.fail(
+            f"{request.node.nodeid} asks for fake_rekognition but is marked "
+            "rekostub(enabled=False): drop one of the two",
+            pytrace=False,
+        )
     fixture = options.pop("fixture", None)
     if isinstance(fixture, (str, Path)):
         fixture = str(Path(request.path).parent / fixture)
