@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import threading
 from types import TracebackType
 from typing import Any, Callable, Optional, TypeVar, cast
@@ -18,14 +16,13 @@ from rekostub._entry.activation import (
     is_rekognition,
     unhook_client,
 )
+from rekostub._entry.decorate import decorate
 from rekostub._fixtures.load import FixtureSource
 from rekostub._service.fake import FakeRekognition
 
 __all__ = ["stub"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-INJECTED_ARG = "fake_rekognition"
 
 
 class stub:  # lower-case: used like a function, ``with rekostub.stub():``
@@ -35,7 +32,9 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
     after ``import rekostub`` (before or after this line) is answered by ``fake``.
     ``with rekostub.stub(client_a, client_b):`` - only those clients.
     As a decorator, each call of the function gets a fresh fake, passed as the keyword argument
-    ``fake_rekognition`` when the function has a parameter of that name.
+    ``fake_rekognition`` when the function has a parameter of that name. On a test class
+    (pytest or ``unittest.TestCase``) each test gets a fresh fake, shared by its set-up and
+    tear-down and held as ``self.fake_rekognition``.
 
     Nesting: the innermost stub in force that covers a client answers it; leaving a stub
     restores what was in force before. ``fake=`` reuses an existing fake instead of building one.
@@ -113,25 +112,6 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
         """A new stub with the same settings: each decorated call (and thread) has its own."""
         return stub(*self._clients, fixture=self._fixture, fake=self._given_fake)
 
-    def __call__(self, func: F) -> F:
-        inject = INJECTED_ARG in inspect.signature(func).parameters
-
-        if inspect.iscoroutinefunction(func):
-
-            @functools.wraps(func)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self._fresh() as fake:
-                    if inject:
-                        kwargs[INJECTED_ARG] = fake
-                    return await func(*args, **kwargs)
-
-            return cast(F, async_wrapper)
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self._fresh() as fake:
-                if inject:
-                    kwargs[INJECTED_ARG] = fake
-                return func(*args, **kwargs)
-
-        return cast(F, wrapper)
+    def __call__(self, target: F) -> F:
+        """Decorate a function, a coroutine function or a test class (see ``decorate``)."""
+        return cast(F, decorate(target, self._fresh))
