@@ -46,6 +46,7 @@ def python(
     fixture: Optional[Path],
     listener: Listener,
     flags: tuple[str, ...] = (),
+    cwd: Optional[Path] = None,
     **env: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python [flags] -c code args`` with REKOSTUB_FIXTURE set to ``fixture`` (or unset)."""
@@ -56,6 +57,7 @@ def python(
     return subprocess.run(
         [sys.executable, *flags, "-c", code, *args],
         env=child_env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
@@ -131,6 +133,7 @@ def test_when_rekostub_cannot_load_calls_are_still_blocked(
         ALICE_1,
         fixture=staff_file,
         listener=listener,
+        cwd=tmp_path,  # not the repository: `python -c` puts the current directory first
         PYTHONPATH=str(tmp_path / "shadow"),
     )
     assert done.returncode != 0
@@ -160,3 +163,120 @@ def test_unset_variable_costs_no_imports(listener: Listener, value: Optional[str
     ]
     assert imported, "python -X importtime printed nothing"
     assert not [m for m in imported if m.split(".")[0] in ("rekostub", "boto3", "numpy")]
+
+
+CHDIR_CHILD = """
+import os
+import sys
+
+os.chdir(sys.argv[3])  # before boto3 is even imported: the fixture path must not depend on it
+import boto3
+
+print(os.environ["REKOSTUB_FIXTURE"])
+c = boto3.client("rekognition", region_name="us-east-1", endpoint_url=sys.argv[1])
+r = c.search_users(CollectionId="staff", FaceId=sys.argv[2])
+print(r["UserMatches"][0]["User"]["UserId"])
+"""
+
+
+def test_relative_path_is_resolved_at_start_and_exported(
+    tmp_path: Path, staff_file: Path, listener: Listener
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", CHDIR_CHILD, listener.url, ALICE_1, str(elsewhere)],
+        env={**os.environ, "REKOSTUB_FIXTURE": staff_file.name, "HTTPS_PROXY": listener.url},
+        cwd=staff_file.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(staff_file), "alice"]
+    assert listener.connections == 0
+
+
+def test_a_child_started_elsewhere_inherits_the_absolute_path(
+    tmp_path: Path, staff_file: Path, listener: Listener
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    parent = (
+        "import os, subprocess, sys\n"
+        "child = subprocess.run([sys.executable, '-c', sys.argv[1], *sys.argv[2:]],\n"
+        "                       cwd=sys.argv[4], capture_output=True, text=True, timeout=60)\n"
+        "sys.stderr.write(child.stderr)\n"
+        "print(child.stdout.strip())\n"
+        "sys.exit(child.returncode)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", parent, CHDIR_CHILD, listener.url, ALICE_1, str(elsewhere)],
+        env={**os.environ, "REKOSTUB_FIXTURE": staff_file.name, "HTTPS_PROXY": listener.url},
+        cwd=staff_file.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(staff_file), "alice"]
+    assert listener.connections == 0
+
+
+IMPORTS = """
+import sys
+heavy = ("rekostub", "boto3", "botocore", "numpy")
+def loaded():
+    return sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy})
+print(loaded())
+import json
+print(loaded())
+import botocore.session
+print(loaded())
+import boto3
+boto3.client("rekognition", region_name="us-east-1")
+print(loaded())
+"""
+
+
+def test_set_variable_imports_rekostub_only_with_the_first_rekognition_client(
+    staff_file: Path, listener: Listener
+) -> None:
+    done = python(IMPORTS, fixture=staff_file, listener=listener)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "[]",
+        "[]",
+        "['botocore']",
+        "['boto3', 'botocore', 'numpy', 'rekostub']",
+    ]
+
+
+def test_pytest_with_warnings_as_errors_is_answered_without_a_warning(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_file: Path,
+    listener: Listener,
+) -> None:
+    monkeypatch.setenv("REKOSTUB_FIXTURE", str(staff_file))
+    pytester.makeini("[pytest]\nfilterwarnings =\n    error\n")
+    pytester.makepyfile(
+        test_env=f"""
+        import boto3
+
+        def test_answered_from_the_environment():
+            c = boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing"
+            ).client("rekognition", region_name="us-east-1", endpoint_url={listener.url!r})
+            r = c.search_users(CollectionId="staff", FaceId={ALICE_1!r})
+            assert r["UserMatches"][0]["User"]["UserId"] == "alice"
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "error"
+    )
+    result.assert_outcomes(passed=1)
+    assert "Warning" not in result.stdout.str()
+    assert listener.connections == 0
