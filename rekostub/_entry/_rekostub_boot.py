@@ -22,14 +22,18 @@ if TYPE_CHECKING:
     from typing import Any
 
 _WATCHED = "botocore.client"
-_started: list[str] = []  # a venv's lib64 -> lib link makes ``site`` run the .pth line twice
+# Marks our finder and wrapper: a venv's lib64 -> lib link makes site run the .pth line twice.
+_MARK = "_rekostub_boot"
 
 
 def start() -> None:
+    # pytest marks every module of an installed plugin's distribution for assertion rewriting and
+    # warns about one already imported (an error under ``filterwarnings = error``). Nothing
+    # imports this module by name again; its functions keep their globals alive.
+    sys.modules.pop(__name__, None)
     path = os.environ.get("REKOSTUB_FIXTURE")
-    if not path or _started:
+    if not path or _already_started():
         return
-    _started.append(path)
     try:
         # Resolved now, before the program can change directory; children inherit it resolved.
         path = os.path.abspath(path)
@@ -41,14 +45,19 @@ def start() -> None:
             sys.meta_path.insert(0, _Finder(path))
     except BaseException as exc:  # any failure must block, never pass through
         _block(f"rekostub could not start (REKOSTUB_FIXTURE={path!r}): {type(exc).__name__}: {exc}")
-    # pytest marks every module of an installed plugin's distribution for assertion rewriting and
-    # warns about one already imported (an error under ``filterwarnings = error``). Nothing
-    # imports this module by name again; its functions keep their globals alive.
-    sys.modules.pop(__name__, None)
+
+
+def _already_started() -> bool:
+    if any(getattr(finder, _MARK, False) for finder in sys.meta_path):
+        return True
+    module = sys.modules.get(_WATCHED)
+    return module is not None and getattr(module.BaseClient.__init__, _MARK, False)
 
 
 class _Finder:
     """Finds nothing itself: lets ``botocore.client`` load as usual, then runs ``_watch``."""
+
+    _rekostub_boot = True
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -106,6 +115,7 @@ def _watch(client_module: Any, path: str) -> None:
             started.append(True)
             _start_with(self, path)
 
+    setattr(__init__, _MARK, True)
     base.__init__ = __init__
 
 
