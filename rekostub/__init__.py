@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rekostub._common.errors import FixtureError, NotEmulatedError, RekostubError
 from rekostub._entry.activation import install as _install
+from rekostub._entry.routes import awscli_initialize as awscli_initialize
+from rekostub._entry.routes import initialize_client_plugin as initialize_client_plugin
 from rekostub._entry.stub import stub
 from rekostub._fixtures.load import load_fixture
 from rekostub._images.codec import face_image
