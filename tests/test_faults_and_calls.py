@@ -6,8 +6,13 @@ import dataclasses
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
-from conftest import ALICE_1, BOB_1, ClientFactory, error_of
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from conftest import ALICE_1, BOB_1, ClientFactory, Listener, error_of
 
 import rekostub
 
@@ -100,12 +105,87 @@ def test_default_messages_and_unknown_codes(
         "AccessDeniedException",
         "You are not authorized to perform the action.",
     )
-    staff.fail("SearchUsers", "SomethingOddException")
+    staff.fail("SearchUsers", "ServiceUnavailable", times=3)  # common to every AWS API
     with pytest.raises(ClientError) as excinfo:
         c.search_users(CollectionId="staff", UserId="alice")
-    assert type(excinfo.value) is ClientError
-    assert error_of(excinfo)[0] == "SomethingOddException"
-    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert type(excinfo.value) is ClientError  # not modeled for Rekognition: the generic class
+    assert error_of(excinfo)[0] == "ServiceUnavailable"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    assert excinfo.value.response["ResponseMetadata"]["RetryAttempts"] == 2  # 503 is retried
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "hint"),
+    [
+        ("SearchUsers", "ThrottlingExeption", "Did you mean 'ThrottlingException'?"),
+        ("SearchUsers", "ResourceAlreadyExistsException", "Allowed: the errors of SearchUsers"),
+        ("search_users", "SomethingOddException", "transport faults (EndpointConnectionError"),
+    ],
+)
+def test_fail_refuses_a_code_the_operation_cannot_answer(
+    client: ClientFactory, staff: rekostub.FakeRekognition, operation: str, code: str, hint: str
+) -> None:
+    with pytest.raises(ValueError, match=f"SearchUsers cannot answer {code!r}") as excinfo:
+        staff.fail(operation, code)
+    message = str(excinfo.value)
+    assert hint in message
+    for allowed in ("InvalidParameterException", "ServiceUnavailable", "ReadTimeoutError"):
+        assert allowed in message
+    standard(client).search_users(CollectionId="staff", UserId="alice")  # nothing was queued
+    assert staff.calls[0].error is None
+    staff.fail("CreateCollection", "ResourceAlreadyExistsException")  # that one can
+
+
+TRANSPORT = [
+    (EndpointConnectionError, "Could not connect to the endpoint URL"),
+    (ReadTimeoutError, "Read timeout on endpoint URL"),
+    (ConnectionClosedError, "Connection was closed before we received a valid response"),
+]
+
+
+@pytest.mark.parametrize(("fault", "text"), TRANSPORT)
+def test_transport_fault_is_retried_by_botocore_then_answered(
+    client: ClientFactory,
+    staff: rekostub.FakeRekognition,
+    listener: Listener,
+    fault: type[Exception],
+    text: str,
+) -> None:
+    c = client(endpoint_url=listener.url, retries={"mode": "standard"})
+    staff.fail("SearchUsers", fault.__name__, times=2)
+    response = c.search_users(CollectionId="staff", FaceId=ALICE_1)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert response["UserMatches"][0]["User"]["UserId"] == "alice"
+    first, second, third = staff.calls
+    assert first.error is not None
+    assert first.error.code == fault.__name__
+    assert first.error.status == 0  # no HTTP answer
+    assert text in first.error.message
+    assert second.error == first.error
+    assert third.error is None
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize("mode", ["standard", "legacy"])
+@pytest.mark.parametrize(("fault", "text"), TRANSPORT)
+def test_transport_fault_outlasting_the_retries_is_botocores_own_exception(
+    client: ClientFactory,
+    staff: rekostub.FakeRekognition,
+    listener: Listener,
+    fault: type[Exception],
+    text: str,
+    mode: str,
+) -> None:
+    c = client(endpoint_url=listener.url, retries={"mode": mode})
+    attempts = 3 if mode == "standard" else 5
+    staff.fail("SearchUsers", fault.__name__, times=attempts)
+    with pytest.raises(fault, match=text) as excinfo:
+        c.search_users(CollectionId="staff", UserId="alice")
+    assert type(excinfo.value) is fault
+    assert "rekognition.us-east-1.amazonaws.com" in str(excinfo.value)
+    assert len(staff.calls) == attempts  # every attempt reached the fake, and only the fake
+    assert listener.connections == 0
+    c.search_users(CollectionId="staff", UserId="alice")  # the faults are used up
 
 
 def test_faults_are_per_operation(client: ClientFactory, staff: rekostub.FakeRekognition) -> None:

@@ -20,6 +20,7 @@ from rekostub._images.s3 import S3Resolver
 from rekostub._operations.registry import OPERATIONS, RequestContext
 from rekostub._service.build import state_from_fixture
 from rekostub._service.calls import DEFAULT_CALL_LOG_SIZE, Call, CallLog, ErrorAnswer
+from rekostub._service.faults import check_code, fault_exception
 from rekostub._service.snapshot import snapshot
 from rekostub._validation.request import shape_problems, validate_request
 
@@ -214,10 +215,15 @@ class FakeRekognition:
     ) -> None:
         """Make the next ``times`` calls of ``operation`` answer the error ``code``.
 
-        The answer carries the error's real HTTP status (500 for ``ThrottlingException`` and
-        ``InternalServerError``, else 400) and goes through botocore's retries like a real one.
+        ``code`` is an error of that operation in botocore's model or an error common to every
+        AWS API (ValueError listing them otherwise), answered with its real HTTP status (500 for
+        ``ThrottlingException`` and ``InternalServerError``); or a transport fault
+        (``EndpointConnectionError``, ``ConnectTimeoutError``, ``ReadTimeoutError``,
+        ``ConnectionClosedError``): botocore raises its own exception, as when a connection
+        fails. Either way botocore's retries handle it like a real one.
         """
         name = api_name(operation)
+        check_code(name, code)
         if times < 1:
             raise ValueError(f"times must be >= 1, not {times!r}")
         with self._lock:
@@ -267,8 +273,12 @@ class FakeRekognition:
         with self._lock:
             params: Mapping[str, Any] = body
             try:
-                fault = self._next_fault(operation)
-                if fault is not None:
+                fault = self._next_fault(operation, region)
+                if isinstance(fault, ServiceError):
+                    raise fault
+                if fault is not None:  # a transport fault: no HTTP answer at all
+                    error = ErrorAnswer(type(fault).__name__, str(fault), 0)
+                    self.calls._append(Call(operation, params, region, error=error))
                     raise fault
                 params = validate_request(_operation_model(operation), body)
                 fn = OPERATIONS.get(operation)
@@ -295,14 +305,10 @@ class FakeRekognition:
             return entry
         return _checked_answer(operation, entry(params), RekostubError)
 
-    def _next_fault(self, operation: str) -> Optional[ServiceError]:
+    def _next_fault(self, operation: str, region: str) -> Optional[Exception]:
         queue = self._faults.get(operation)
         if not queue:
             return None
         code, message = queue.popleft()
-        text = (
-            message
-            if message is not None
-            else _DEFAULT_MESSAGES.get(code, f"{code} (injected by rekostub)")
-        )
-        return ServiceError(code, text)
+        default = _DEFAULT_MESSAGES.get(code, f"{code} (injected by rekostub)")
+        return fault_exception(operation, code, message, default, region)
