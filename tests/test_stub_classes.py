@@ -207,3 +207,39 @@ class ClassmethodTest:
 def test_what_cannot_be_wrapped_is_a_type_error(target: Any, message: str) -> None:
     with pytest.raises(TypeError, match=re.escape(message)):
         rekostub.stub()(target)
+
+
+def test_inherited_tests_and_a_failing_setup(sandbox: pytest.Pytester, listener: Listener) -> None:
+    sandbox.makepyfile(
+        test_inherit="""
+        import rekostub
+        from listened import STAFF, listened
+
+        class Base:
+            def test_inherited(self):
+                assert listened().list_collections()["CollectionIds"] == ["staff"]
+                assert len(self.fake_rekognition.calls) == 1
+
+        @rekostub.stub(fixture=STAFF)
+        class TestChild(Base):
+            pass
+
+        @rekostub.stub(fixture=STAFF)
+        class TestBrokenSetup:
+            def setup_method(self):
+                raise RuntimeError("set-up failed")
+
+            def test_never_runs(self):
+                pass
+
+        def test_after_the_failed_setup_nothing_is_left_stubbed():
+            import pytest
+            from botocore.exceptions import BotoCoreError
+            with pytest.raises(BotoCoreError):
+                listened().list_collections()
+        """
+    )
+    result = run(sandbox)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: set-up failed*"])
+    assert listener.connections >= 1  # only the last test's call: nothing left stubbed
