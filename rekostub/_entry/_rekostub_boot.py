@@ -77,8 +77,13 @@ class _Finder:
                 return None
         finally:
             self.busy = False
-        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _ThenWatch(spec.loader, self)
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            # Fail closed: botocore without rekostub's hook must not load at all.
+            raise ImportError(
+                f"rekostub cannot watch {name} loaded by {spec.loader!r} (REKOSTUB_FIXTURE is "
+                "set): unset REKOSTUB_FIXTURE, or install botocore as ordinary files"
+            )
+        spec.loader = _ThenWatch(spec.loader, self)
         return spec
 
 
