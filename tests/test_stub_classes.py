@@ -243,3 +243,23 @@ def test_inherited_tests_and_a_failing_setup(sandbox: pytest.Pytester, listener:
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: set-up failed*"])
     assert listener.connections >= 1  # only the last test's call: nothing left stubbed
+
+
+def test_a_decorated_test_function_needs_no_plugin(
+    sandbox: pytest.Pytester, listener: Listener
+) -> None:
+    # pytest sees the signature without fake_rekognition: it does not look for a fixture of
+    # that name (the plugin is off here), and the decorator passes its own fake.
+    sandbox.makepyfile(
+        test_function="""
+        import rekostub
+        from listened import STAFF, listened
+
+        @rekostub.stub(fixture=STAFF)
+        def test_it(fake_rekognition, tmp_path):
+            assert listened().list_collections()["CollectionIds"] == ["staff"]
+            assert len(fake_rekognition.calls) == 1
+        """
+    )
+    run(sandbox).assert_outcomes(passed=1)
+    assert listener.connections == 0
