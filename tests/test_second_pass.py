@@ -55,11 +55,16 @@ DEVELOPER_GUIDE_TEXTS = {
 def test_injected_errors_carry_the_developer_guides_text(
     client: ClientFactory, code: str, text: str
 ) -> None:
+    c = client(retries={"total_max_attempts": 1})  # no retry: see the first answer
+    # fake.fail takes only codes the operation can answer: ListUsers cannot be too large.
+    if code == "ImageTooLargeException":
+        operation, call = "DetectFaces", lambda: c.detect_faces(Image={"Bytes": b"\xff\xd8"})
+    else:
+        operation, call = "ListUsers", lambda: c.list_users(CollectionId="staff")
     with rekostub.stub(fixture=STAFF) as fake:
-        fake.fail("ListUsers", code)
-        c = client(retries={"total_max_attempts": 1})  # no retry: see the first answer
+        fake.fail(operation, code)
         with pytest.raises(c.exceptions.ClientError) as excinfo:
-            c.list_users(CollectionId="staff")
+            call()
     assert error_of(excinfo) == (code, text)
 
 
