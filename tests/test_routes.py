@@ -15,12 +15,14 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
+import botocore.session
 import pytest
 from conftest import ALICE_1, STAFF, Listener, write_json
 
 import rekostub
+from rekostub._entry import routes
 
 REPO = Path(rekostub.__file__).resolve().parent.parent
 AWS = REPO / ".tools" / "awscli" / "bin" / "aws"
@@ -239,3 +241,40 @@ def test_control_the_aws_cli_without_the_plugin_reaches_the_listener(
     done = aws(listener, empty, None, "list-collections")
     assert done.returncode != 0
     assert listener.connections >= 1
+
+
+# -- in process: the entry points never let a failure through ------------------------------------
+
+
+def _listened_session() -> tuple[botocore.session.Session, dict[str, Any]]:
+    session = botocore.session.Session()
+    session.set_credentials("testing", "testing")
+    return session, {"region_name": "us-east-1"}
+
+
+def test_client_plugin_that_cannot_start_refuses_the_client(
+    monkeypatch: pytest.MonkeyPatch, listener: Listener, staff_file: Path
+) -> None:
+    def broken(path: str) -> None:
+        raise OSError("simulated start-up failure")
+
+    monkeypatch.setattr(routes, "start_from_environment", broken)
+    monkeypatch.setenv("REKOSTUB_FIXTURE", str(staff_file))
+    session, kwargs = _listened_session()
+    client = session.create_client("rekognition", endpoint_url=listener.url, **kwargs)
+    rekostub.initialize_client_plugin(client)  # as botocore calls it: it must not raise
+    with pytest.raises(rekostub.RekostubError, match="simulated start-up failure") as excinfo:
+        client.list_collections()
+    assert "ListCollections was refused" in str(excinfo.value)
+    assert listener.connections == 0
+
+
+def test_awscli_entry_point_without_the_fixture_refuses_the_sessions_clients(
+    listener: Listener,
+) -> None:
+    session, kwargs = _listened_session()
+    rekostub.awscli_initialize(session.get_component("event_emitter"))
+    client = session.create_client("rekognition", endpoint_url=listener.url, **kwargs)
+    with pytest.raises(rekostub.RekostubError, match="set REKOSTUB_FIXTURE to a fixture file"):
+        client.describe_collection(CollectionId="staff")
+    assert listener.connections == 0
