@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError
 from conftest import ALICE_1, STAFF, error_of, write_json
 from server_support import post, server_client
 
@@ -66,6 +68,32 @@ def test_fail_injects_faults_with_times_and_message(server: rekostub.Server) -> 
     assert error_of(exc) == ("AccessDeniedException", "no, not you")
     found = c.search_users(CollectionId="staff", FaceId=ALICE_1)["UserMatches"]
     assert found[0]["User"]["UserId"] == "alice"
+
+
+@pytest.mark.parametrize("fault", ["EndpointConnectionError", "ConnectionClosedError"])
+def test_a_transport_fault_hangs_up_and_botocore_retries(
+    server: rekostub.Server, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0
+    )
+    c = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    ).client(
+        "rekognition", endpoint_url=server.url, config=Config(retries={"mode": "standard"})
+    )  # 3 attempts in all
+    server.control.fail("ListUsers", fault, times=2)
+    answer = c.list_users(CollectionId="staff")  # two hang-ups, then the answer
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+    server.control.fail("ListUsers", fault, times=3)
+    with pytest.raises(ConnectionClosedError):  # what botocore sees when a server hangs up
+        c.list_users(CollectionId="staff")
+    assert [call.error.status for call in server.fake.calls if call.error] == [0] * 5
+
+
+def test_fail_refuses_a_code_the_operation_cannot_answer(server: rekostub.Server) -> None:
+    with pytest.raises(rekostub.RekostubError, match="Did you mean 'ThrottlingException'"):
+        server.control.fail("ListUsers", "ThrotlingException")
 
 
 def test_calls_are_the_call_log_as_json(server: rekostub.Server) -> None:

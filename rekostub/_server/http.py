@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from rekostub._common.errors import NotEmulatedError, RekostubError, ServiceError
 from rekostub._fixtures.load import Fixture
 from rekostub._service.fake import FakeRekognition
+from rekostub._service.faults import TRANSPORT_EXCEPTIONS
 from rekostub._wire.json_protocol import WireAnswer, error_answer, region_of, respond
 
 __all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "RekostubHTTPServer"]
@@ -123,14 +124,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(answer, f"{method} {path}")
         elif method == "POST":
             target = self.headers.get("X-Amz-Target")
-            self._send(self._rekognition(target, body), target or "POST (no X-Amz-Target)")
+            answered = self._rekognition(target, body)
+            if answered is None:  # an injected transport fault: hang up, answer nothing
+                self.close_connection = True
+                return
+            self._send(answered, target or "POST (no X-Amz-Target)")
         else:
             self._send(self.server.control(self.server, method, path, parts.query, b""), path)
 
-    def _rekognition(self, target: Optional[str], body: bytes) -> WireAnswer:
+    def _rekognition(self, target: Optional[str], body: bytes) -> Optional[WireAnswer]:
         region = region_of(self.headers.get("Authorization"))
         try:
             return respond(target, body, self.server.fake.handle, region)
+        except TRANSPORT_EXCEPTIONS:  # fake.fail(op, "ConnectionClosedError"), ...
+            return None
         except NotEmulatedError as exc:
             # In process the client raises it; over HTTP it is an error answer the SDK shows.
             return error_answer(ServiceError("NotEmulatedError", str(exc), status=501))

@@ -23,7 +23,13 @@ from botocore.exceptions import (
 from rekostub._common.errors import ServiceError, error_status
 from rekostub._common.names import service_model
 
-__all__ = ["COMMON_ERRORS", "TRANSPORT_FAULTS", "check_code", "fault_exception"]
+__all__ = [
+    "COMMON_ERRORS",
+    "TRANSPORT_EXCEPTIONS",
+    "TRANSPORT_FAULTS",
+    "check_code",
+    "fault_exception",
+]
 
 #: Errors common to every AWS API, with their documented HTTP status ("Common Errors").
 COMMON_ERRORS: Mapping[str, int] = {
@@ -55,6 +61,13 @@ TRANSPORT_FAULTS: Mapping[str, Callable[..., Exception]] = {
     "ReadTimeoutError": ReadTimeoutError,
     "ConnectionClosedError": ConnectionClosedError,
 }
+#: What an injected transport fault raises; over HTTP (``rekostub serve``) the server hangs up.
+TRANSPORT_EXCEPTIONS = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+)
 
 
 def operation_errors(operation: str) -> list[str]:
