@@ -223,9 +223,9 @@ class FakeRekognition:
         fails. Either way botocore's retries handle it like a real one.
         """
         name = api_name(operation)
-        check_code(name, code)
         if times < 1:
             raise ValueError(f"times must be >= 1, not {times!r}")
+        check_code(name, code)
         with self._lock:
             queue = self._faults.setdefault(name, collections.deque())
             queue.extend([(code, message)] * times)
