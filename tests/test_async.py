@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Callable
 
+import botocore.exceptions
 import pytest
 import pytest_asyncio
 from botocore.exceptions import BotoCoreError
@@ -322,6 +323,23 @@ async def test_faults_outlasting_the_retries_reach_the_caller(escape: OpenClient
     assert (meta["HTTPStatusCode"], meta["RetryAttempts"]) == (500, 2)
     assert again["ResponseMetadata"]["RetryAttempts"] == 1  # the 4th fault, then the answer
     assert len(fake.calls) == 5
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "code", ["EndpointConnectionError", "ReadTimeoutError", "ConnectionClosedError"]
+)
+async def test_transport_fault_is_retried_by_aiobotocore(escape: OpenClient, code: str) -> None:
+    error_class = getattr(botocore.exceptions, code)
+    with rekostub.stub(fixture=STAFF) as fake:
+        fake.fail("SearchUsers", code)
+        async with escape(retries=STANDARD) as c:
+            response = await c.search_users(CollectionId="staff", FaceId=ALICE_1)
+            fake.fail("SearchUsers", code, times=3)
+            with pytest.raises(error_class):
+                await c.search_users(CollectionId="staff", FaceId=ALICE_1)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert response["UserMatches"][0]["User"]["UserId"] == "alice"
 
 
 async def _association_flow(c: Any, fake: rekostub.FakeRekognition) -> list[Any]:
