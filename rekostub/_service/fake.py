@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Optional, Union
 
+from botocore.model import OperationNotFoundError
+
 import rekostub._operations  # noqa: F401  (registers every emulated operation)
 from rekostub._common.errors import NotEmulatedError, RekostubError, ServiceError
 from rekostub._common.names import api_name, service_model
@@ -52,8 +54,19 @@ _DEFAULT_MESSAGES = {
 
 @functools.cache
 def _operation_model(name: str) -> Any:
-    """botocore's OperationModel of ``name`` (botocore's own cache costs more per call)."""
-    return service_model().operation_model(name)
+    """botocore's OperationModel of ``name`` (botocore's own cache costs more per call).
+
+    A name the model lacks is the service's ``UnknownOperationException`` (the wire checks the
+    X-Amz-Target first; this covers ``handle`` called directly), not ``OperationNotFoundError``.
+    """
+    try:
+        return service_model().operation_model(name)
+    except OperationNotFoundError:
+        shown = name if len(name) <= 100 else name[:100] + "..."
+        raise ServiceError(
+            "UnknownOperationException",
+            f"Unknown operation RekognitionService.{shown}: Rekognition has no such operation.",
+        ) from None
 
 
 #: A scripted answer: the response body, or a callable computing it from the request params.

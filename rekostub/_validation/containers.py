@@ -43,6 +43,11 @@ class _Structure(_Node):
             if item is None:
                 if required:
                     problems.append(_null_item(prefix + segment))
+                elif wire and key in value:
+                    # JSON null is an absent member: the operation never sees the key.
+                    if out is value:
+                        out = dict(value)
+                    del out[key]
                 continue
             new = node.walk(item, prefix + segment, problems, wire)
             if new is not item:

@@ -29,6 +29,8 @@ from rekostub._validation.messages import (
 from rekostub._validation.patterns import _LazyPattern
 
 _NO_TEXTS: tuple[str, ...] = ()
+#: How AWS's JSON protocols (and botocore's serializer) write non-finite float and double values.
+_NON_FINITE = frozenset(("NaN", "Infinity", "-Infinity"))
 
 
 # --------------------------------------------------------------------------- nodes
@@ -172,6 +174,8 @@ class _Number(_Scalar):
             raise _mismatch(value, self.target)
         if kind is float:
             return value
+        if wire and kind is str and value in _NON_FINITE:
+            return float(value)  # the JSON protocol's spelling of NaN and the infinities
         if kind is not bool and (
             isinstance(value, (numbers.Real, Decimal))
             if not wire
@@ -181,6 +185,8 @@ class _Number(_Scalar):
         raise _mismatch(value, self.target)
 
     def failing(self, value: Any) -> tuple[str, ...] | list[str]:
+        if value != value:  # NaN is in no range: it fails every bound the shape has
+            return self.texts
         if self.max is not None and value > self.max:
             return (self.t_max,)
         if self.min is not None and value < self.min:

@@ -11,7 +11,7 @@ import sys
 import threading
 import unicodedata
 from itertools import groupby
-from typing import NoReturn, Optional
+from typing import Callable, NoReturn, Optional
 
 # --------------------------------------------------------------------------- Java patterns
 
@@ -19,18 +19,66 @@ from typing import NoReturn, Optional
 class _LazyPattern:
     """A model pattern, translated and compiled on first use; ``None`` if it cannot be."""
 
-    __slots__ = ("compiled", "loaded", "source")
+    __slots__ = ("compiled", "linear", "loaded", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.compiled: Optional[re.Pattern[str]] = None
+        self.linear: Optional[Callable[[str], bool]] = None
         self.loaded = False
 
     def matches(self, value: str) -> bool:
         if not self.loaded:
+            self.linear = LINEAR_FORMS.get(self.source)
             self.compiled = _compile_pattern_or_none(self.source)
             self.loaded = True
+        if self.linear is not None:
+            return self.linear(value)
         return self.compiled is None or self.compiled.fullmatch(value) is not None
+
+
+# --------------------------------------------------------------------------- linear forms
+# Python's backtracking ``re`` takes time quadratic in the value's length for a few model
+# patterns (``.*`` before and after a single character, ``.*`` before a long tail). Each has an
+# equivalent here that runs in linear time; a test checks each against the translated pattern on
+# generated values, and tests/bench/bench_hostile.py times every pattern of the model.
+
+_LINE_END = "\n\r\x85\u2028\u2029"  # what Java's ``.`` does not match
+# ``.*\S.*``: optional non-breaking ASCII blanks, then either one of the three non-ASCII line
+# terminators (``\S`` matches them, ``.`` does not) or another non-blank, then no line end but at
+# most one such terminator. Every step is deterministic, so ``re`` never backtracks far.
+_SOME_NON_BLANK = re.compile(
+    f"[\\t\\x0b\\x0c ]*(?:[\\x85\\u2028\\u2029][^{_LINE_END}]*"
+    f"|[^\\s\\x85\\u2028\\u2029][^{_LINE_END}]*(?:[\\x85\\u2028\\u2029][^{_LINE_END}]*)?)",
+    re.ASCII,
+)
+_ANY_LINE_END = re.compile(f"[{_LINE_END}]")
+_SNS_TAIL = re.compile(r":\w{12}:.", re.ASCII)
+_SNS_PREFIX = "arn:aws:sns:"
+
+
+def _sns_topic_arn(value: str) -> bool:
+    """``(^arn:aws:sns:.*:\\w{12}:.+$)``: the prefix, no line end, and somewhere after it a
+    colon, 12 word characters, a colon and at least one more character."""
+    return (
+        value.startswith(_SNS_PREFIX)
+        and _ANY_LINE_END.search(value) is None
+        and _SNS_TAIL.search(value, len(_SNS_PREFIX)) is not None
+    )
+
+
+def _some_non_blank(value: str) -> bool:
+    return _SOME_NON_BLANK.fullmatch(value) is not None
+
+
+_HUMAN_LOOP = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+
+#: Model pattern -> a function deciding the same full match in time linear in the value.
+LINEAR_FORMS: dict[str, Callable[[str], bool]] = {
+    ".*\\S.*": _some_non_blank,
+    "(^arn:aws:sns:.*:\\w{12}:.+$)": _sns_topic_arn,
+    "^[a-z0-9](-*[a-z0-9])*": lambda value: _HUMAN_LOOP.fullmatch(value) is not None,
+}
 
 
 _PATTERNS: dict[str, Optional[re.Pattern[str]]] = {}

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
+import numpy as np
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from rekostub._common.errors import ServiceError
@@ -124,10 +125,45 @@ def operation_of(target: Header) -> str:
 def _decode_body(raw: Union[bytes, str, None]) -> Any:
     if raw is None or raw == b"" or raw == "":
         return {}
+    depth = _nesting_depth(raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "replace"))
+    if depth > MAX_NESTING:
+        raise ServiceError(
+            "SerializationException",
+            f"Request body nests objects and arrays {depth} deep; at most {MAX_NESTING} levels "
+            "are accepted.",
+        )
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise ServiceError("SerializationException", f"Request body is not JSON: {exc}") from None
+        return json.loads(raw, parse_constant=_non_json_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ServiceError(
+            "SerializationException", f"Request body is not JSON: {str(exc)[:200]}"
+        ) from None
+
+
+#: The deepest nesting of objects and arrays a request body may have (no Rekognition input shape
+#: nests more than 10 deep; *chosen*, well above that and well below Python's recursion limit).
+MAX_NESTING = 100
+# A JSON string (escapes included), removed before brackets are counted.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_OPEN = np.zeros(256, dtype=np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
+
+
+def _nesting_depth(raw: bytes) -> int:
+    """The deepest bracket nesting in ``raw`` outside JSON strings (linear, no recursion)."""
+    if b"[" not in raw and b"{" not in raw:
+        return 0
+    steps = _OPEN[np.frombuffer(_JSON_STRING.sub(b"", raw), dtype=np.uint8)]
+    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+
+
+def _non_json_constant(name: str) -> Any:
+    """A bare ``NaN``/``Infinity``/``-Infinity`` token is not JSON (RFC 8259): refused."""
+    raise ValueError(
+        f"Non-standard token '{name}' (JSON has no {name}; AWS's JSON protocol sends "
+        f'non-finite numbers as the strings "NaN", "Infinity" and "-Infinity")'
+    )
 
 
 def region_of(authorization: Header) -> str:
