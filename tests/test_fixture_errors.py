@@ -74,7 +74,7 @@ ERROR_CASES: list[tuple[str, Any, str]] = [
         "options-unknown",
         {"options": {"updating_second": 1}},
         P + "options: unknown key 'updating_second' (did you mean 'updating_seconds'?); "
-        "allowed: account_id, undescribed_images, updating_seconds",
+        "allowed: account_id, images_outside_folder, undescribed_images, updating_seconds",
     ),
     *[
         (

@@ -14,6 +14,7 @@ from conftest import error_of
 from PIL import Image
 
 import rekostub
+from rekostub._images import registry as _registry
 from rekostub._images.seen import UndescribedImageError
 
 BLANK = rekostub.face_image()  # a PNG without any face code
@@ -390,13 +391,13 @@ def test_the_section_is_parsed_once_per_fixture(
     fixture = tmp_path / "f.json"
     fixture.write_text(json.dumps({"images": {"a.png": {"faces": ["bob"]}}}))
     reads: list[Path] = []
-    original = Path.read_bytes
+    original = _registry._read_image_file
 
-    def counting(self: Path) -> bytes:
-        reads.append(self)
-        return original(self)
+    def counting(path: Path) -> bytes:
+        reads.append(path)
+        return original(path)
 
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(_registry, "_read_image_file", counting)
     first = rekostub.FakeRekognition(str(fixture))
     second = rekostub.FakeRekognition(str(fixture))
     assert len(reads) == 1

@@ -10,7 +10,6 @@ adds the document, options, collections and users on top of it.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Mapping
 from typing import Any, NoReturn, Optional, cast
@@ -22,7 +21,14 @@ from rekostub._common.errors import FixtureError
 from rekostub._engine.embedding import DIM, explicit_vector, face_vectors, identity_seed
 from rekostub._engine.model import FACE_DEFAULTS
 from rekostub._fixtures.specs import SEED_LIMIT, FaceSpec, default_face_id, default_image_id
-from rekostub._fixtures.text import PathPart, _is_number, _kind, _render, _show
+from rekostub._fixtures.text import (
+    PathPart,
+    _is_finite_number,
+    _is_number,
+    _kind,
+    _render,
+    _show,
+)
 
 _FACE_KEYS = frozenset(
     {
@@ -226,7 +232,7 @@ class _FaceChecker:
         if not 1 <= len(raw) <= DIM:
             self.fail(f"an embedding has 1 to {DIM} numbers; this one has {len(raw)}", *path)
         for i, value in enumerate(raw):
-            if not _is_number(value) or not math.isfinite(value):
+            if not _is_finite_number(value):
                 self.fail(
                     f"{_show(value)} is not a finite number (item {i} of the embedding)", *path
                 )

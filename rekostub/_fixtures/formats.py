@@ -17,6 +17,28 @@ _EXTENSIONS = (".json", ".toml", ".yaml", ".yml")
 
 
 def _parse_text(text: str, ext: str, source: str) -> object:
+    """The document in ``text``; every way a parser can fail is a FixtureError naming ``source``.
+
+    Nesting deeper than the parsers' recursion allows (``[[[[...``, 100,000 deep) and integers
+    too long to convert (Python refuses more than 4,300 digits) are such ways, not crashes.
+    """
+    try:
+        return _parse(text, ext, source)
+    except RecursionError:
+        raise FixtureError(
+            "lists or objects nest too deeply to read (a fixture needs at most a few levels)",
+            source=source,
+        ) from None
+    except ValueError as exc:  # an integer with too many digits, in any of the three formats
+        if isinstance(exc, FixtureError):
+            raise
+        raise FixtureError(
+            f"a value cannot be read: {str(exc)[:120]} (numbers in a fixture are small)",
+            source=source,
+        ) from None
+
+
+def _parse(text: str, ext: str, source: str) -> object:
     if ext == ".json":
         try:
             return json.loads(text)

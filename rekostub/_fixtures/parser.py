@@ -7,7 +7,6 @@ Specs are built locally and returned only when the whole document is valid.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,12 +21,21 @@ from rekostub._fixtures.specs import (
     FaceSpec,
     Fixture,
 )
-from rekostub._fixtures.text import PathPart, _is_number, _kind, _render, _show
+from rekostub._fixtures.text import (
+    PathPart,
+    _is_finite_number,
+    _is_number,
+    _kind,
+    _render,
+    _show,
+)
 
 _TOP_KEYS = frozenset({"collections", "options", "images"})
 _COLLECTION_KEYS = frozenset({"face_model_version", "users", "faces"})
 _USER_KEYS = frozenset({"faces"})
-_OPTION_KEYS = frozenset({"updating_seconds", "account_id", "undescribed_images"})
+_OPTION_KEYS = frozenset(
+    {"updating_seconds", "account_id", "undescribed_images", "images_outside_folder"}
+)
 _UNDESCRIBED_IMAGES = ("no_faces", "error", "derive")  # rekostub._images.seen policies
 
 _COLLECTION_ID = re.compile(r"[a-zA-Z0-9_.\-]{1,255}").fullmatch
@@ -93,7 +101,7 @@ class _Parser(_FaceChecker):
         seconds = raw.get("updating_seconds")
         if seconds is None:
             seconds = 0.0
-        elif not _is_number(seconds) or not math.isfinite(seconds) or seconds < 0:
+        elif not _is_finite_number(seconds) or seconds < 0:
             self.fail(
                 f"{_show(seconds)} is not a number of seconds >= 0 (how long a user reads "
                 f"UPDATING after AssociateFaces/DisassociateFaces; 0 = ACTIVE at once)",
@@ -127,11 +135,24 @@ class _Parser(_FaceChecker):
                 "options",
                 "undescribed_images",
             )
-        return {
+        outside = raw.get("images_outside_folder")
+        if outside is None:
+            outside = False
+        elif not isinstance(outside, bool):
+            self.fail(
+                f"{_show(outside)} is not true or false (may the images section name files "
+                f"outside the fixture file's folder?)",
+                "options",
+                "images_outside_folder",
+            )
+        options: dict[str, Any] = {
             "updating_seconds": float(seconds),
             "account_id": account,
             "undescribed_images": undescribed,
         }
+        if outside:
+            options["images_outside_folder"] = True
+        return options
 
     # -- one collection ----------------------------------------------------------------------
     def collection(self, cid: object, raw: object) -> CollectionSpec:

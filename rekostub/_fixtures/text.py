@@ -9,7 +9,9 @@ number from a boolean. Shared by the fixture checker (:mod:`rekostub._fixtures.p
 from __future__ import annotations
 
 import json
+import math
 import re
+import reprlib
 from collections.abc import Mapping
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-:]+").fullmatch
@@ -31,8 +33,29 @@ def _render(parts: tuple[PathPart, ...]) -> str:
     return "".join(out)
 
 
+class _BoundedRepr(reprlib.Repr):
+    """``repr`` that looks at a bounded part of a value: a YAML alias bomb (a list of lists of
+    lists sharing one object) or a 5,000-digit integer costs no more than a small value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 6
+        self.maxstring = self.maxother = 80
+        self.maxlong = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 256:  # repr() of a huge int is slow, or refused (4,300 digits)
+            return f"<an integer of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_BOUNDED = _BoundedRepr()
+
+
 def _show(value: object) -> str:
-    text = repr(value)
+    """A value as a message quotes it: at most 80 characters, whatever the value's size."""
+    text = _BOUNDED.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -55,3 +78,13 @@ def _kind(value: object) -> str:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_finite_number(value: object) -> bool:
+    """A number that is not NaN or infinite and fits a float (a 400-digit integer does not)."""
+    if not _is_number(value):
+        return False
+    try:
+        return math.isfinite(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return False

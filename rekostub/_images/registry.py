@@ -22,6 +22,8 @@ first problem raises FixtureError naming ``images.<ref>.faces[0].box`` and so on
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import threading
 import weakref
 from collections.abc import Mapping
@@ -32,6 +34,7 @@ from typing import Any, Optional, Union
 from rekostub._common.errors import FixtureError
 from rekostub._engine.embedding import identity_seed
 from rekostub._fixtures.load import SEED_LIMIT, Fixture, _is_number, _kind, _render, _show
+from rekostub._fixtures.text import _is_finite_number
 from rekostub._images.codec import DEFAULT_QUALITY, MAX_FACES, image_format
 from rekostub._images.facedetail import Box, Quality
 
@@ -100,11 +103,54 @@ def _forget(key: int) -> None:
             del _REGISTRIES[key]
 
 
+#: The largest image file a fixture may name: the service's own limit for an S3 object (DG limits:
+#: 15 MB; MiB here, as rekostub._images.seen.MAX_S3_BYTES).
+MAX_FILE_BYTES = 15 * 1024 * 1024
+#: The fixture option that lets a fixture file name images outside its own folder.
+IMAGES_OUTSIDE_FOLDER = "images_outside_folder"
+
+
+class _NotAnImageFile(Exception):
+    """A path that names no regular file, or one too large to be an image."""
+
+
+def _read_image_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, read with that bound.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and checked with fstat on
+    the open descriptor before anything is read: devices (``/dev/zero``), FIFOs, sockets and
+    folders are refused, and so is a file that grows past the bound while it is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotAnImageFile("it is not a regular file (a device, FIFO, socket or folder)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _NotAnImageFile(
+                f"it has {info.st_size:,} bytes; an image file has at most {MAX_FILE_BYTES:,} "
+                f"(15 MB, the service's limit for an image in S3)"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = handle.read(MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise _NotAnImageFile(f"it grew past {MAX_FILE_BYTES:,} bytes while being read")
+    return b"".join(chunks)
+
+
 class _SectionParser:
     def __init__(self, fixture: Fixture) -> None:
         self.source = fixture.source
         self.raw = fixture.images
         self.base = fixture.base_dir
+        self.anywhere = bool(fixture.options.get(IMAGES_OUTSIDE_FOLDER))
 
     def fail(self, problem: str, *parts: object) -> FixtureError:
         return FixtureError(problem, source=self.source, path=_render(("images", *parts)))
@@ -198,8 +244,21 @@ class _SectionParser:
         path = Path(name)
         if not path.is_absolute():
             path = (self.base if self.base is not None else Path.cwd()) / path
+        if self.base is not None and not self.anywhere:
+            folder = self.base.resolve()
+            try:
+                path.resolve().relative_to(folder)
+            except ValueError:
+                raise self.fail(
+                    f"{_show(name)} leads outside the fixture's folder {folder}: image paths are "
+                    f"relative to the fixture file and stay in its folder (or set "
+                    f'"options": {{"{IMAGES_OUTSIDE_FOLDER}": true}} to allow any path)',
+                    *parts,
+                ) from None
         try:
-            data = path.read_bytes()
+            data = _read_image_file(path)
+        except _NotAnImageFile as exc:
+            raise self.fail(f"cannot read the image file {path}: {exc}", *parts) from None
         except OSError as exc:
             raise self.fail(
                 f"cannot read the image file {path}: {exc.strerror or exc}", *parts
@@ -288,8 +347,8 @@ class _SectionParser:
                 *at,
                 "box",
             )
-        if not all(_is_number(v) for v in values):
-            raise self.fail(f"{_show(raw)}: box values must be numbers", *at, "box")
+        if not all(_is_finite_number(v) for v in values):
+            raise self.fail(f"{_show(raw)}: box values must be finite numbers", *at, "box")
         left, top, width, height = (float(v) for v in values)  # type: ignore[arg-type]
         if (
             width <= 0
