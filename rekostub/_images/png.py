@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PNG_SIGNATURE", "PNGError", "decode_png", "encode_png"]
+__all__ = ["PNG_SIGNATURE", "CostlyPNG", "PNGError", "decode_png", "encode_png", "png_chunks"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -48,6 +48,15 @@ _ADAM7 = (
 
 class PNGError(Exception):
     """The bytes carry the PNG signature but are not a PNG this reader can decode."""
+
+
+class CostlyPNG(PNGError):
+    """A valid PNG whose Average/Paeth rows would cost more than the bounds below to undo."""
+
+
+# Bounds on undoing Average/Paeth rows (estimated microseconds; bytes of the wavefront's copies).
+MAX_UNFILTER_US = 500_000.0
+MAX_WAVEFRONT_BYTES = 200 << 20
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
@@ -190,6 +199,13 @@ def _unfilter(raw: bytes, offset: int, height: int, stride: int, bpp: int) -> U8
     hard = int(np.count_nonzero(ft >= 3))
     loop_cost = 0.3 * hard * stride
     wave_cost = (height + stride // bpp) * (20.0 + 0.03 * height * bpp)
+    if 4 * (height + stride // bpp + 1) * (height + 1) * bpp > MAX_WAVEFRONT_BYTES:
+        wave_cost = float("inf")  # the skewed copies would not fit the memory bound
+    if hard and min(loop_cost, wave_cost) > MAX_UNFILTER_US:
+        raise CostlyPNG(
+            f"undoing the Average/Paeth filters of this {stride // bpp}-pixel-wide, "
+            f"{height}-row PNG would take seconds"
+        )
     if hard and loop_cost > wave_cost:
         return _unfilter_wavefront(ft, data, bpp)
     return _unfilter_rows(ft, data, bpp)
@@ -211,8 +227,13 @@ def _samples(rows: U8, width: int, channels: int, depth: int) -> npt.NDArray[Any
     return packed.reshape(height, width, 1)
 
 
-def decode_png(data: bytes) -> U8:
-    """Decode PNG bytes to (H, W) gray or (H, W, 3) RGB uint8 (see the module docstring)."""
+_Header = tuple[int, int, int, int, int, int, int]
+#: (IHDR fields, PLTE, tRNS, IDAT payloads) of a PNG whose header :func:`png_chunks` checked.
+Chunks = tuple[_Header, "bytes | None", "bytes | None", list[bytes]]
+
+
+def png_chunks(data: bytes) -> Chunks:
+    """The critical chunks of a PNG, checked (CRCs, colour type, depth, size, IDAT present)."""
     if not data.startswith(PNG_SIGNATURE):
         raise PNGError("not a PNG image")
     pos = len(PNG_SIGNATURE)
@@ -261,6 +282,13 @@ def decode_png(data: bytes) -> U8:
         raise PNGError("palette PNG without a valid PLTE chunk")
     if not idat:
         raise PNGError("PNG has no image data (IDAT)")
+    return header, palette, trns, idat
+
+
+def decode_png(data: bytes) -> U8:
+    """Decode PNG bytes to (H, W) gray or (H, W, 3) RGB uint8 (see the module docstring)."""
+    header, palette, trns, idat = png_chunks(data)
+    width, height, depth, ctype, _, _, interlace = header
     channels = _CHANNELS[ctype]
     bits_pp = channels * depth
     bpp = max(1, bits_pp // 8)

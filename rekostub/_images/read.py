@@ -13,6 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from rekostub._images.bounded import (
+    MAX_DIMENSION,
+    UnreadableImage,
+    dimensions,
+    read_step,
+    reduced_png,
+)
 from rekostub._images.code import (
     CHROMA_TOL,
     COLORFUL,
@@ -36,7 +43,7 @@ from rekostub._images.code import (
     _edges,
 )
 from rekostub._images.jpeg import PILLOW_HINT, JPEGError, PillowMissing, decode_jpeg
-from rekostub._images.png import PNG_SIGNATURE, PNGError, decode_png
+from rekostub._images.png import PNG_SIGNATURE, CostlyPNG, PNGError, decode_png
 from rekostub._images.rings import _candidates, _close_gaps
 
 
@@ -69,16 +76,32 @@ def image_format(data: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes) -> U8:
+class ImageTooLargeError(ImageDecodeError):
+    """The header gives a width or height above MAX_DIMENSION (the service's maximum)."""
+
+
+def _decode(data: bytes) -> U8 | None:
+    """The pixels of ``data`` (at a reduced scale above READ_PIXELS), or None for an image too
+    costly to read for codes (see :mod:`rekostub._images.bounded`)."""
     fmt = image_format(data)
+    size = dimensions(bytes(data)) if fmt is not None else None
+    step = 1
+    if size is not None:
+        if max(size) > MAX_DIMENSION:
+            raise ImageTooLargeError(
+                f"a {size[0]}x{size[1]} image: at most {MAX_DIMENSION:,} pixels a side"
+            )
+        step = read_step(*size)
     if fmt == "PNG":
         try:
-            return decode_png(bytes(data))
+            return decode_png(bytes(data)) if step == 1 else reduced_png(bytes(data), step)
+        except (CostlyPNG, UnreadableImage):
+            return None
         except PNGError as exc:
             raise ImageDecodeError(str(exc)) from None
     if fmt == "JPEG":
         try:
-            return decode_jpeg(bytes(data))
+            return decode_jpeg(bytes(data), step)
         except PillowMissing:
             raise ImageDecodeError(f"JPEG images need Pillow: {PILLOW_HINT}") from None
         except JPEGError as exc:
@@ -277,6 +300,8 @@ def read_faces(data: bytes) -> list[ImageFace]:
     Pillow).
     """
     pixels = _decode(data)
+    if pixels is None:
+        return []
     height, width = pixels.shape[:2]
     found = []
     gray = pixels.ndim == 2

@@ -40,6 +40,7 @@ from rekostub._common.errors import RekostubError, ServiceError, invalid_paramet
 from rekostub._engine.embedding import face_vector
 from rekostub._engine.state import State
 from rekostub._fixtures.specs import name_uuid
+from rekostub._images.bounded import MAX_DIMENSION
 from rekostub._images.codec import (
     DEFAULT_QUALITY,
     MAX_FACES,
@@ -236,9 +237,21 @@ def _see_bytes(state: State, data: bytes, what: str) -> SeenImage:
 
 def _check_size(data: bytes, what: str) -> None:
     """Rekognition refuses images under 80 pixels on a side (DG quotas; REAL: the generic
-    InvalidParameterException text). Checked for every image whose bytes rekostub has, even
-    one the fixture's ``images`` section describes: AWS would refuse those bytes too."""
+    InvalidParameterException text), and rekostub those over 10,000 (ImageTooLargeException).
+    Checked for every image whose bytes rekostub has, even one the fixture's ``images``
+    section describes: AWS would refuse those bytes too."""
     size = image_size(data)
+    if size is not None and max(size) > MAX_DIMENSION:
+        width, height = size
+        # The largest maximum the Developer Guide documents (rekostub._images.bounded).
+        raise ServiceError(
+            "ImageTooLargeException",
+            "Image size is too large.",
+            hint=(
+                f"{what} is {width}x{height} pixels; Rekognition reads images of at most "
+                f"{MAX_DIMENSION:,} pixels on each side."
+            ),
+        )
     if size is not None and min(size) < MIN_IMAGE_SIDE:
         width, height = size
         raise invalid_parameter(
