@@ -15,6 +15,7 @@ from rekostub._validation.messages import (
     _Mismatch,
     _mismatch,
     _null_item,
+    _quoted,
     _render_any,
 )
 from rekostub._validation.nodes import _Any, _Node, _Scalar
@@ -120,8 +121,8 @@ def _walk_items(
                 out[slot] = new
         if bad or null_seen:
             problems.append(
-                f"Value '{container.render(out)}' at '{path}' failed to satisfy constraint: "
-                + _aggregate(label, node, null_seen)
+                f"Value '{_quoted(container.render(out))}' at '{path}' "
+                "failed to satisfy constraint: " + _aggregate(label, node, null_seen)
             )
         return out
     for slot, segment, item in items:
@@ -209,8 +210,8 @@ class _Map(_Sized):
                     keys_bad = True
             if keys_bad:
                 problems.append(
-                    f"Value '{self.render(value)}' at '{path}' failed to satisfy constraint: "
-                    + _aggregate("Map keys", key_node, False)
+                    f"Value '{_quoted(self.render(value))}' at '{path}' "
+                    "failed to satisfy constraint: " + _aggregate("Map keys", key_node, False)
                 )
         items = ((key, key, item) for key, item in value.items())
         return _walk_items(self, value, items, "Map value", self.value, path, problems, wire, dict)

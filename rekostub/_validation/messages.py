@@ -26,8 +26,20 @@ def _null_item(path: str) -> str:
     return f"Value null at '{path}' failed to satisfy constraint: {_NOT_NULL}"
 
 
+#: The longest value a message quotes whole (*chosen*: a request's 5 MB value is not echoed back
+#: whole; 256 Ki characters still quote a whole 4,097-item FaceIds list).
+MAX_QUOTED = 1 << 18
+
+
+def _quoted(shown: str) -> str:
+    """``shown``, or its first MAX_QUOTED characters and how many there are in all."""
+    if len(shown) <= MAX_QUOTED:
+        return shown
+    return f"{shown[:MAX_QUOTED]}...({len(shown):,} characters)"
+
+
 def _item(shown: str, path: str, text: str) -> str:
-    return f"Value '{shown}' at '{path}' failed to satisfy constraint: {text}"
+    return f"Value '{_quoted(shown)}' at '{path}' failed to satisfy constraint: {text}"
 
 
 # --------------------------------------------------------------------------- type mismatches
@@ -59,7 +71,7 @@ class _Mismatch(Exception):
 
     def item(self, value: Any, path: str) -> str:
         where = f" at '{path}'" if path else ""
-        return f"Value '{_render_any(value)}'{where} {self.plain}"
+        return f"Value '{_quoted(_render_any(value))}'{where} {self.plain}"
 
 
 def _mismatch(value: Any, target: str, detail: Optional[str] = None) -> _Mismatch:
@@ -84,7 +96,7 @@ def _mismatch(value: Any, target: str, detail: Optional[str] = None) -> _Mismatc
         wire = f"{_NUMBER_CLASS} can not be converted to {article} {target}"
     elif isinstance(value, str):
         if target == "Boolean":
-            wire = f"'{value.upper()}' can not be converted to an Boolean"
+            wire = f"'{_quoted(value.upper())}' can not be converted to an Boolean"
         else:
             wire = f"class java.lang.String can not be converted to {article} {target}"
     else:

@@ -23,6 +23,7 @@ from rekostub._validation.messages import (
     _java_float,
     _Mismatch,
     _mismatch,
+    _quoted,
     _render_any,
     _render_blob,
 )
@@ -219,7 +220,7 @@ _B64_BAD = re.compile(r"[^a-zA-Z0-9+/=]|=[^=]")
 def _decode_base64(text: str) -> bytes:
     """Strict base64, failing with the Coral deserializer's texts."""
     n = len(text)
-    prefix = f"'{text}' can not be converted to a Blob: "
+    prefix = f"'{_quoted(text)}' can not be converted to a Blob: "
     if n % 4:
         raise _mismatch(
             text,
