@@ -13,7 +13,6 @@ import datetime as _dt
 import functools
 import io
 import json
-import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -143,18 +142,30 @@ def _decode_body(raw: Union[bytes, str, None]) -> Any:
 #: The deepest nesting of objects and arrays a request body may have (no Rekognition input shape
 #: nests more than 10 deep; *chosen*, well above that and well below Python's recursion limit).
 MAX_NESTING = 100
-# A JSON string (escapes included), removed before brackets are counted.
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_OPEN = np.zeros(256, dtype=np.int8)
-_OPEN[[ord("["), ord("{")]] = 1
-_OPEN[[ord("]"), ord("}")]] = -1
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
 
 
 def _nesting_depth(raw: bytes) -> int:
-    """The deepest bracket nesting in ``raw`` outside JSON strings (linear, no recursion)."""
-    if b"[" not in raw and b"{" not in raw:
-        return 0
-    steps = _OPEN[np.frombuffer(_JSON_STRING.sub(b"", raw), dtype=np.uint8)]
+    """The deepest bracket nesting in ``raw`` outside JSON strings: vectorised, linear.
+
+    A quote opens or closes a string unless an odd run of backslashes precedes it; brackets
+    between an opening and its closing quote do not count.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
+        return 0  # cannot be deeper than the limit: spare the scan
+    data = np.frombuffer(raw, dtype=np.uint8)
+    if b'"' not in raw:
+        return int(np.cumsum(_STEP[data], dtype=np.int64).max(initial=0))
+    index = np.arange(data.size)
+    # Index of the last byte before each position that is not a backslash (-1 if none).
+    plain = np.where(data != ord("\\"), index, -1)
+    last_plain = np.maximum.accumulate(np.concatenate(([-1], plain[:-1])))
+    escaped = (index - 1 - last_plain) % 2 == 1
+    quotes = (data == ord('"')) & ~escaped
+    inside = np.cumsum(quotes) % 2 == 1  # True from an opening quote to before its closing one
+    steps = np.where(inside | quotes, 0, _STEP[data])
     return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
 
 
