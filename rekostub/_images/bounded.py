@@ -1,8 +1,8 @@
 """Bounds on reading an image: its size from the header, before any pixel is decoded, and a
 reduced-resolution reader for images larger than rekostub reads at full resolution.
 
-* :func:`dimensions` reads (width, height) from a PNG's IHDR or a JPEG's SOF marker: a few
-  bytes, whatever the image's size.
+* The size comes from the PNG's IHDR or the JPEG's SOF marker
+  (:func:`rekostub._images.dimensions.image_size`): a few bytes, whatever the image's size.
 * :data:`MAX_DIMENSION`: the largest width or height the service documents for an image (Developer
   Guide, "Guidelines and quotas": 10,000 pixels for DetectLabels and DetectModerationLabels; no
   maximum is documented for the face operations, so the largest documented one applies). Larger
@@ -23,16 +23,15 @@ reduced-resolution reader for images larger than rekostub reads at full resoluti
 from __future__ import annotations
 
 import math
-import struct
 import zlib
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from rekostub._images.png import PNG_SIGNATURE, PNGError, _samples, _to_8bit, png_chunks
+from rekostub._images.png import PNGError, _samples, _to_8bit, png_chunks
 
-__all__ = ["MAX_DIMENSION", "READ_PIXELS", "dimensions", "read_step", "reduced_png"]
+__all__ = ["MAX_DIMENSION", "READ_PIXELS", "read_step", "reduced_png"]
 
 U8 = npt.NDArray[np.uint8]
 
@@ -41,44 +40,10 @@ READ_PIXELS = 1920 * 1080
 # Bytes of inflated scanlines handled per band (bounds the reduced reader's memory).
 _BAND_BYTES = 4 << 20
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-# JPEG start-of-frame markers (baseline, extended, progressive, lossless; not DHT/JPG/DAC).
-_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 class UnreadableImage(Exception):
     """An image the service would take but rekostub does not read for face codes (too costly)."""
-
-
-def dimensions(data: bytes) -> Optional[tuple[int, int]]:
-    """(width, height) from the header of a PNG or JPEG, or None if the header is not there."""
-    if data.startswith(PNG_SIGNATURE):
-        if len(data) >= 24 and data[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", data[16:24])
-            return int(width), int(height)
-        return None
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    pos, end = 2, len(data)
-    while pos + 4 <= end:  # one step per marker segment: linear in the header's length
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length field
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if marker in _SOF:
-            if pos + 9 > end:
-                return None
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return int(width), int(height)
-        if marker == 0xDA or length < 2:  # scan data before any frame header: malformed
-            return None
-        pos += 2 + length
-    return None
 
 
 def read_step(width: int, height: int) -> int:

@@ -16,7 +16,6 @@ import numpy.typing as npt
 from rekostub._images.bounded import (
     MAX_DIMENSION,
     UnreadableImage,
-    dimensions,
     read_step,
     reduced_png,
 )
@@ -42,6 +41,7 @@ from rekostub._images.code import (
     _decode_bits,
     _edges,
 )
+from rekostub._images.dimensions import image_size
 from rekostub._images.jpeg import PILLOW_HINT, JPEGError, PillowMissing, decode_jpeg
 from rekostub._images.png import PNG_SIGNATURE, CostlyPNG, PNGError, decode_png
 from rekostub._images.rings import _candidates, _close_gaps
@@ -84,7 +84,7 @@ def _decode(data: bytes) -> U8 | None:
     """The pixels of ``data`` (at a reduced scale above READ_PIXELS), or None for an image too
     costly to read for codes (see :mod:`rekostub._images.bounded`)."""
     fmt = image_format(data)
-    size = dimensions(bytes(data)) if fmt is not None else None
+    size = image_size(bytes(data)) if fmt is not None else None
     step = 1
     if size is not None:
         if max(size) > MAX_DIMENSION:
