@@ -13,6 +13,7 @@ import datetime as _dt
 import functools
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
