@@ -119,11 +119,13 @@ def test_moto_stopped_means_its_objects_are_gone_for_rekostub(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     mock = moto.mock_aws()
     mock.start()
-    s3 = boto3.session.Session().client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="uploads")
-    s3.put_object(Bucket="uploads", Key="a.png", Body=rekostub.face_image("alice"))
-    s3.close()
-    mock.stop()
+    try:  # stopped whatever happens: a mock left on would answer every later test's clients
+        s3 = boto3.session.Session().client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="uploads")
+        s3.put_object(Bucket="uploads", Key="a.png", Body=rekostub.face_image("alice"))
+        s3.close()
+    finally:
+        mock.stop()
     with rekostub.stub(fixture=STAFF):
         c = client()
         with pytest.raises(c.exceptions.InvalidS3ObjectException):
@@ -215,8 +217,10 @@ def test_motos_bucket_is_found_without_its_owner_index(
     import moto.s3.models
 
     moto_s3.put_object(Bucket="uploads", Key="a.png", Body=rekostub.face_image("alice"))
-    monkeypatch.setattr(moto.s3.models.s3_backends, "bucket_accounts", {}, raising=False)
-    with rekostub.stub(fixture=STAFF):
+    # Restored before moto_s3's mock_aws ends and resets its backends: restored after, moto's
+    # real index would keep "uploads" and every later test creating it would fail.
+    with monkeypatch.context() as patch, rekostub.stub(fixture=STAFF):
+        patch.setattr(moto.s3.models.s3_backends, "bucket_accounts", {}, raising=False)
         found = client().search_users_by_image(
             CollectionId="staff", Image={"S3Object": {"Bucket": "uploads", "Name": "a.png"}}
         )
