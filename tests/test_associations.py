@@ -45,9 +45,6 @@ def dump(fake: rekostub.FakeRekognition) -> dict[str, Any]:
         out[cid] = {
             "faces": {f: face.user_id for f, face in col.faces.items()},
             "users": {u: (list(x.face_ids), x.updating_until) for u, x in col.users.items()},
-            "vectors": {
-                u: col.user_vectors.get(u).tobytes() for u in col.users if u in col.user_vectors
-            },
         }
     return out
 
@@ -250,12 +247,14 @@ def test_empty_user_takes_a_whole_batch_unchecked(fake: Any, client: ClientFacto
         {"FaceId": fid(3)},
     ]
     assert response["UnsuccessfulFaceAssociations"] == []
-    # from now on dave has a vector, and faces are checked against it
-    later = rek.associate_faces(CollectionId="c", UserId="dave", FaceIds=[fid(31)])
+    # from now on dave has faces, and new ones are checked against them
+    later = rek.associate_faces(CollectionId="c", UserId="dave", FaceIds=[fid(11), fid(31)])
     [entry] = later["UnsuccessfulFaceAssociations"]
+    assert entry["FaceId"] == fid(11)  # bob resembles none of carol, erin, alice
     assert entry["Reasons"] == ["LOW_MATCH_CONFIDENCE"]
-    # carol, erin and alice averaged: a carol face scores about 1/sqrt(3)
-    assert entry["Confidence"] == pytest.approx(100 / np.sqrt(3), abs=2)
+    assert entry["Confidence"] < 50
+    # a user's similarity is the best of its faces': carol's other face matches carol's
+    assert later["AssociatedFaces"] == [{"FaceId": fid(31)}]
 
 
 def test_threshold_uses_the_vector_from_before_the_call(fake: Any, client: ClientFactory) -> None:
@@ -458,4 +457,5 @@ def test_search_users_follows_associations(fake: Any, client: ClientFactory) -> 
     found = rek.search_users(CollectionId="c", FaceId=fid(3), UserMatchThreshold=40)
     [match] = found["UserMatches"]
     assert match["User"]["UserId"] == "bob"
-    assert 60 < match["Similarity"] < 90  # bob's vector is now the bob+alice mean
+    # a user scores the best of its faces': bob now holds alice's fid 1
+    assert match["Similarity"] > 99.9

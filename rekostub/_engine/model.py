@@ -1,13 +1,21 @@
-"""The fake's data: collections, users and faces, kept in step with the matcher's vectors.
+"""The fake's data: collections, users and faces.
 
-Plain data and the mutations that keep the vector indexes consistent. Nothing here knows about
-requests, HTTP or error answers: operations (``rekostub._operations``) check and then call these.
+A :class:`Collection` is a shared, immutable :class:`~rekostub._engine.table.FaceTable` (the
+fixture's faces as columns, maybe memory-mapped) plus this collection's own changes: deleted
+fixture faces, fixture faces moved to or off a user, faces indexed since (one
+:class:`VectorIndex`), users created, changed or deleted. Copying a collection copies only
+those changes (copy-on-write): a fresh fake from a 100,000-user fixture copies a few empty
+dicts. Nothing here knows about requests, HTTP or error answers.
+
+Users' similarity to a probe is the **maximum** over the user's faces (see
+:mod:`rekostub._engine.users`): adding a photo never lowers a score.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -15,21 +23,28 @@ import numpy as np
 import numpy.typing as npt
 
 from rekostub._engine.embedding import DIM
-from rekostub._engine.matcher import VectorIndex, unit_mean
-from rekostub._engine.paging import KeyOrder
+from rekostub._engine.matcher import VectorIndex
+from rekostub._engine.table import (
+    KIND_EMBEDDING,
+    KIND_IDENTITY,
+    FaceTable,
+    empty_table,
+    id_text,
+    user_key,
+)
 
-__all__ = ["Collection", "Face", "User"]
+__all__ = ["DEFAULT_REGION", "Collection", "Face", "User"]
 
 Vector = npt.NDArray[np.float32]
+DEFAULT_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
 class Face:
-    """One face: as a fixture describes it (``FaceSpec`` is this class) and as the fake keeps it.
+    """One face, as a fixture describes it (``FaceSpec`` is this class) and as operations see it.
 
-    ``seed`` is the identity's seed (None for an explicit embedding). Immutable: a change (its
-    user) replaces the object (see ``Collection._set_user``), so fixture templates, their specs
-    and every fake copied from them can share face objects.
+    ``seed`` is the identity's seed (None for an explicit embedding). Fixture faces are stored
+    as columns and materialised as Face records when read.
     """
 
     face_id: str
@@ -49,7 +64,7 @@ class Face:
 
 @dataclass
 class User:
-    """A user vector's owner. Status is derived: see :meth:`status`."""
+    """A user. Status is derived: see :meth:`status`."""
 
     user_id: str
     #: Face ids in association order (a dict used as an ordered set).
@@ -65,8 +80,98 @@ class User:
         return "ACTIVE"
 
 
+#: Every Face attribute with its default (for building faces without the dataclass __init__).
+FACE_DEFAULTS: dict[str, Any] = {
+    name: f.default for name, f in Face.__dataclass_fields__.items() if name != "face_id"
+}
+
+
+def table_face(table: FaceTable, row: int, user_id: Optional[str]) -> Face:
+    """The Face record of a table row."""
+    kind = int(table.kind[row])
+    sim = float(table.sim[row])
+    ext = int(table.ext[row])
+    face = Face.__new__(Face)
+    face.__dict__.update(FACE_DEFAULTS)
+    face.__dict__.update(
+        face_id=table.face_id(row),
+        image_id=id_text(bytes(table.img[row])),
+        user_id=user_id,
+        seed=None if kind == KIND_EMBEDDING else int(table.seed[row]),
+        identity=table.identities[int(table.ident[row])] if kind == KIND_IDENTITY else None,
+        similarity=None if sim != sim else sim,
+        embedding=(
+            table.raw_embeddings.get(row, tuple(float(x) for x in table.vec[row]))
+            if kind == KIND_EMBEDDING
+            else None
+        ),
+        external_image_id=table.externals[ext] if ext >= 0 else None,
+    )
+    return face
+
+
+class _Faces(Mapping[str, Face]):
+    """``collection.faces``: FaceId -> Face, in FaceId order."""
+
+    __slots__ = ("_col",)
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+
+    def __getitem__(self, face_id: str) -> Face:
+        face = self._col.face(face_id)
+        if face is None:
+            raise KeyError(face_id)
+        return face
+
+    def get(self, face_id: str, default: Any = None) -> Any:
+        face = self._col.face(face_id) if isinstance(face_id, str) else None
+        return default if face is None else face
+
+    def __contains__(self, face_id: object) -> bool:
+        return isinstance(face_id, str) and self._col.has_face(face_id)
+
+    def __len__(self) -> int:
+        col = self._col
+        return len(col.table) - len(col._dead) + len(col._new)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._col.face_ids_after(None)
+
+
+class _Users(Mapping[str, User]):
+    """``collection.users``: UserId -> User, in ListUsers order.
+
+    A User read here is the collection's own (changing it changes the collection); operations
+    read through :meth:`Collection.user`, which copies nothing.
+    """
+
+    __slots__ = ("_col",)
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+
+    def __getitem__(self, user_id: str) -> User:
+        if self._col.user(user_id) is None:
+            raise KeyError(user_id)
+        return self._col._own_user(user_id)
+
+    def get(self, user_id: str, default: Any = None) -> Any:
+        return self[user_id] if user_id in self else default
+
+    def __contains__(self, user_id: object) -> bool:
+        return isinstance(user_id, str) and self._col.user(user_id) is not None
+
+    def __len__(self) -> int:
+        col = self._col
+        return len(col.table.user_names) - len(col._gone) + len(col._extra)
+
+    def __iter__(self) -> Iterator[str]:
+        return (uid for _, uid in self._col.user_ids_after(None))
+
+
 class Collection:
-    """A face collection: faces, users, and one vector index for each."""
+    """A face collection: a shared FaceTable and this collection's changes to it."""
 
     def __init__(
         self,
@@ -74,75 +179,185 @@ class Collection:
         *,
         face_model_version: str = "7.0",
         created: Optional[_dt.datetime] = None,
+        region: str = DEFAULT_REGION,
+        table: Optional[FaceTable] = None,
     ) -> None:
         self.collection_id = collection_id
         self.face_model_version = face_model_version
         self.created = created or _dt.datetime.now(_dt.timezone.utc)
-        self.faces: dict[str, Face] = {}
-        self.users: dict[str, User] = {}
-        self.face_vectors = VectorIndex(DIM)
-        self.user_vectors = VectorIndex(DIM)
-        #: Insertion order of faces and users, for paging (ListFaces, ListUsers).
-        self.face_order = KeyOrder()
-        self.user_order = KeyOrder()
-        #: Users this collection may change in place (the others are shared with a template).
-        self._owned_users: set[str] = set()
+        self.region = region
+        self.table = table if table is not None else empty_table(collection_id)
+        self._dead: set[int] = set()  # deleted table rows
+        self._dead_rows: Optional[npt.NDArray[np.intp]] = None  # cache of _dead as an array
+        self._moved: dict[int, Optional[str]] = {}  # table row -> its user now
+        self._new: dict[str, Face] = {}  # faces indexed since
+        self._new_vectors = VectorIndex(DIM)
+        self._new_sorted: list[str] = []  # their ids, sorted
+        self._users: dict[str, User] = {}  # users created or changed here
+        self._gone: set[str] = set()  # fixture users deleted here
+        self._extra: dict[str, bytes] = {}  # users not in the table -> their ListUsers key
+        self._extra_sorted: list[tuple[bytes, str]] = []
+        self.faces: Mapping[str, Face] = _Faces(self)
+        self.users: Mapping[str, User] = _Users(self)
+
+    def copy(self) -> Collection:
+        """An independent copy sharing the table: O(changes), not O(faces)."""
+        new = Collection.__new__(Collection)
+        new.__dict__.update(self.__dict__)
+        new._dead = set(self._dead)
+        new._moved = dict(self._moved)
+        new._new = dict(self._new)
+        new._new_vectors = self._new_vectors.copy()
+        new._new_sorted = list(self._new_sorted)
+        new._users = {
+            k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in self._users.items()
+        }
+        new._gone = set(self._gone)
+        new._extra = dict(self._extra)
+        new._extra_sorted = list(self._extra_sorted)
+        new.faces = _Faces(new)
+        new.users = _Users(new)
+        return new
 
     # -- faces ---------------------------------------------------------------------------------
-    def add_face(self, face: Face, vector: Vector) -> None:
-        """Index a face that belongs to no user yet."""
-        self.faces[face.face_id] = face
-        self.face_vectors.add(face.face_id, vector)
-        self.face_order.add(face.face_id)
+    def row(self, face_id: str) -> Optional[int]:
+        """The live table row of ``face_id`` (None: not a fixture face, or deleted)."""
+        row = self.table.row_of(face_id)
+        return None if row is None or row in self._dead else row
 
-    def add_faces(self, faces: list[Face], vectors: npt.NDArray[np.float32]) -> None:
-        """Index many faces at once (fixture loading); their users are linked by :meth:`link`."""
-        ids = [f.face_id for f in faces]
-        self.faces.update(zip(ids, faces))
-        self.face_order.extend(ids)
-        self.face_vectors.add_many(ids, vectors)
+    def has_face(self, face_id: str) -> bool:
+        return face_id in self._new or self.row(face_id) is not None
+
+    def face(self, face_id: str) -> Optional[Face]:
+        face = self._new.get(face_id)
+        if face is not None:
+            return face
+        row = self.row(face_id)
+        return None if row is None else table_face(self.table, row, self._user_of_row(row))
+
+    def _user_of_row(self, row: int) -> Optional[str]:
+        if row in self._moved:
+            return self._moved[row]
+        code = int(self.table.user[row])
+        return None if code < 0 else self.table.user_names[code]
+
+    def vector(self, face_id: str) -> Vector:
+        """A copy of the face's vector (KeyError if absent)."""
+        if face_id in self._new:
+            return self._new_vectors.get(face_id)
+        row = self.row(face_id)
+        if row is None:
+            raise KeyError(face_id)
+        out: Vector = np.array(self.table.vec[row], dtype=np.float32)
+        return out
+
+    def add_face(self, face: Face, vector: Vector) -> None:
+        """Index a new face that belongs to no user yet."""
+        self._new[face.face_id] = face
+        self._new_vectors.add(face.face_id, vector)
+        bisect.insort(self._new_sorted, face.face_id)
 
     def remove_face(self, face_id: str) -> None:
         """Delete a face (the caller has checked it belongs to no user)."""
-        face = self.faces.pop(face_id)
-        self.face_vectors.remove(face_id)
-        self.face_order.remove(face_id)
+        face = self.face(face_id)
+        if face is None:
+            raise KeyError(face_id)
         if face.user_id is not None:  # defensive: keep users consistent
-            self._unlink(self.users[face.user_id], [face_id])
+            self._unlink(self._own_user(face.user_id), [face_id])
+        if self._new.pop(face_id, None) is not None:
+            self._new_vectors.remove(face_id)
+            del self._new_sorted[bisect.bisect_left(self._new_sorted, face_id)]
+        else:
+            row = self.table.row_of(face_id)
+            assert row is not None
+            self._dead.add(row)
+            self._moved.pop(row, None)
+            self._dead_rows = None
+
+    def dead_rows(self) -> npt.NDArray[np.intp]:
+        if self._dead_rows is None:
+            self._dead_rows = np.fromiter(self._dead, np.intp, len(self._dead))
+        return self._dead_rows
+
+    def face_ids_after(self, after: Optional[str]) -> Iterator[str]:
+        """Live face ids greater than ``after`` (None: all), ascending (ListFaces' order)."""
+        table = self.table
+        i = table.sorted_from(after)
+        n = len(table)
+        new = self._new_sorted
+        j = 0 if after is None else bisect.bisect_right(new, after)
+        dead = self._dead
+        while i < n or j < len(new):
+            base = id_text(bytes(table.sorted_fid[i])) if i < n else None
+            if base is not None and (j >= len(new) or base < new[j]):
+                if int(table.order[i]) not in dead:
+                    yield base
+                i += 1
+            else:
+                yield new[j]
+                j += 1
 
     # -- users ---------------------------------------------------------------------------------
+    def user(self, user_id: str) -> Optional[User]:
+        user = self._users.get(user_id)
+        if user is not None or user_id in self._gone:
+            return user
+        code = self.table.user_code(user_id)
+        if code is None:
+            return None
+        rows = self.table.user_rows(code).tolist()
+        return User(user_id, dict.fromkeys(self.table.face_id(r) for r in rows))
+
     def add_user(self, user_id: str) -> User:
         user = User(user_id)
-        self.users[user_id] = user
-        self._owned_users.add(user_id)
-        self.user_order.add(user_id)
+        self._users[user_id] = user
+        if self.table.user_code(user_id) is not None:
+            self._gone.discard(user_id)
+        else:
+            key = user_key(self.collection_id, user_id)
+            self._extra[user_id] = key
+            bisect.insort(self._extra_sorted, (key, user_id))
         return user
-
-    def add_users(self, user_ids: list[str]) -> None:
-        """Add many new users at once (fixture loading)."""
-        new = User.__new__
-        self.users.update((u, _user(new(User), u)) for u in user_ids)
-        self._owned_users.update(user_ids)
-        self.user_order.extend(user_ids)
 
     def remove_user(self, user_id: str) -> None:
         """Delete a user; its faces stay in the collection, unassociated."""
-        user = self.users.pop(user_id)
-        self._owned_users.discard(user_id)
-        self.user_order.remove(user_id)
+        user = self.user(user_id)
+        if user is None:
+            raise KeyError(user_id)
         for face_id in user.face_ids:
             self._set_user(face_id, None)
-        if user_id in self.user_vectors:
-            self.user_vectors.remove(user_id)
+        self._users.pop(user_id, None)
+        key = self._extra.pop(user_id, None)
+        if key is None:
+            self._gone.add(user_id)
+        else:
+            del self._extra_sorted[bisect.bisect_left(self._extra_sorted, (key, user_id))]
+
+    def user_ids_after(self, after: Optional[bytes]) -> Iterator[tuple[bytes, str]]:
+        """(ListUsers key, user id) of live users with keys greater than ``after``, ascending."""
+        keys, codes = self.table.users_by_key()
+        i = 0 if after is None else int(np.searchsorted(keys, after, side="right"))
+        extra = self._extra_sorted
+        j = 0 if after is None else bisect.bisect_right(extra, (after, "\U0010ffff"))
+        names, gone = self.table.user_names, self._gone
+        while i < len(keys) or j < len(extra):
+            base = bytes(keys[i]).ljust(16, b"\0") if i < len(keys) else None
+            if base is not None and (j >= len(extra) or base < extra[j][0]):
+                name = names[int(codes[i])]
+                if name not in gone:
+                    yield base, name
+                i += 1
+            else:
+                yield extra[j]
+                j += 1
 
     def associate(self, user: User, face_ids: Iterable[str], *, updating_until: float) -> None:
-        """Put faces on a user and recompute that user's vector (only that user's)."""
+        """Put faces on a user."""
         user = self._own_user(user.user_id)
         for face_id in face_ids:
             self._set_user(face_id, user.user_id)
             user.face_ids[face_id] = None
         user.updating_until = updating_until
-        self.refresh_user(user)
 
     def disassociate(self, user: User, face_ids: Iterable[str], *, updating_until: float) -> None:
         user = self._own_user(user.user_id)
@@ -150,73 +365,29 @@ class Collection:
         user.updating_until = updating_until
 
     def _unlink(self, user: User, face_ids: Iterable[str]) -> None:
-        user = self._own_user(user.user_id)
-        for face_id in face_ids:
+        for face_id in list(face_ids):
             user.face_ids.pop(face_id, None)
-            if face_id in self.faces:
+            if self.has_face(face_id):
                 self._set_user(face_id, None)
-        self.refresh_user(user)
 
-    # -- copy-on-write: a collection copied from a fixture template shares its Face and User
-    # objects with the template until it changes one; faces are never changed in place.
     def _set_user(self, face_id: str, user_id: Optional[str]) -> None:
-        face = _clone(self.faces[face_id])
-        face.__dict__["user_id"] = user_id  # a fresh, unshared object: fine despite frozen
-        self.faces[face_id] = face
+        face = self._new.get(face_id)
+        if face is not None:
+            new = Face.__new__(Face)
+            new.__dict__.update(face.__dict__)
+            new.__dict__["user_id"] = user_id  # a fresh, unshared object: fine despite frozen
+            self._new[face_id] = new
+            return
+        row = self.table.row_of(face_id)
+        assert row is not None
+        self._moved[row] = user_id
 
     def _own_user(self, user_id: str) -> User:
-        user = self.users[user_id]
-        if user_id not in self._owned_users:
-            user = User(user.user_id, dict(user.face_ids), user.updating_until)
-            self.users[user_id] = user
-            self._owned_users.add(user_id)
+        user = self._users.get(user_id)
+        if user is None:
+            found = self.user(user_id)
+            if found is None:
+                raise KeyError(user_id)
+            user = self._users[user_id] = found
         return user
 
-    def refresh_user(self, user: User) -> None:
-        """Recompute one user's vector: the normalised mean of its faces' vectors."""
-        if not user.face_ids:
-            if user.user_id in self.user_vectors:
-                self.user_vectors.remove(user.user_id)
-            return
-        rows = np.stack([self.face_vectors.get(f) for f in user.face_ids])
-        self.user_vectors.add(user.user_id, unit_mean(rows))
-
-    def user_vector(self, user_id: str) -> Optional[Vector]:
-        return self.user_vectors.get(user_id) if user_id in self.user_vectors else None
-
-
-#: Every Face attribute with its default (for building faces without the dataclass __init__).
-FACE_DEFAULTS: dict[str, Any] = {
-    name: f.default for name, f in Face.__dataclass_fields__.items() if name != "face_id"
-}
-
-
-def _user(user: User, user_id: str) -> User:
-    """Fill a bare User (fixture loading: ~3x cheaper than the dataclass __init__)."""
-    user.__dict__.update(user_id=user_id, face_ids={}, updating_until=None)
-    return user
-
-
-def _clone(face: Face) -> Face:
-    """A shallow copy of a face, ~5x cheaper than dataclasses.replace."""
-    new = Face.__new__(Face)
-    new.__dict__.update(face.__dict__)
-    return new
-
-
-def copy_collection(col: Collection) -> Collection:
-    """An independent copy: changing either never shows in the other.
-
-    Face and User objects are shared (copy-on-write, see ``_set_user``/``_own_user``), so
-    copying a 100,000-user collection copies dicts and arrays, not 200,000 objects.
-    """
-    new = Collection(
-        col.collection_id, face_model_version=col.face_model_version, created=col.created
-    )
-    new.faces = dict(col.faces)
-    new.users = dict(col.users)
-    new.face_vectors = col.face_vectors.copy()
-    new.user_vectors = col.user_vectors.copy()
-    new.face_order = col.face_order.copy()
-    new.user_order = col.user_order.copy()
-    return new

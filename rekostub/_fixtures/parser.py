@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
+from rekostub._engine.table import KIND_EMBEDDING, KIND_IDENTITY, KIND_SEED, build_table
 from rekostub._fixtures.faces import _FaceChecker
 from rekostub._fixtures.specs import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_FACE_MODEL_VERSION,
+    DEFAULT_REGION,
     MAX_FACES_PER_USER,
     CollectionSpec,
     FaceSpec,
@@ -30,8 +32,9 @@ from rekostub._fixtures.text import (
     _show,
 )
 
-_TOP_KEYS = frozenset({"collections", "options", "images"})
-_COLLECTION_KEYS = frozenset({"face_model_version", "users", "faces"})
+_TOP_KEYS = frozenset({"collections", "options", "images", "region"})
+_COLLECTION_KEYS = frozenset({"face_model_version", "users", "faces", "region", "collection_id"})
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}").fullmatch
 _USER_KEYS = frozenset({"faces"})
 _OPTION_KEYS = frozenset(
     {"updating_seconds", "account_id", "undescribed_images", "images_outside_folder"}
@@ -81,7 +84,20 @@ class _Parser(_FaceChecker):
             self.need_mapping(
                 raw_collections, "collections (collection id -> collection)", "collections"
             )
-        collections = tuple(self.collection(cid, raw) for cid, raw in raw_collections.items())
+        region = self.region(data.get("region"), DEFAULT_REGION, "region")
+        collections = tuple(
+            self.collection(cid, raw, region) for cid, raw in raw_collections.items()
+        )
+        seen: dict[tuple[str, str], object] = {}
+        for key, spec in zip(raw_collections, collections):
+            first = seen.setdefault((spec.region, spec.collection_id), key)
+            if first != key:
+                self.fail(
+                    f"collection {spec.collection_id!r} is defined twice in region "
+                    f"{spec.region!r} (also as {first!r}): give one of them another region",
+                    "collections",
+                    key,
+                )
         return Fixture(
             source=self.source,
             collections=collections,
@@ -154,8 +170,22 @@ class _Parser(_FaceChecker):
             options["images_outside_folder"] = True
         return options
 
+    def region(self, raw: object, default: str, *parts: PathPart) -> str:
+        if raw is None:
+            return default
+        if not isinstance(raw, str) or not _REGION(raw):
+            self.fail(
+                f"{_show(raw)} is not an AWS region name like \"{DEFAULT_REGION}\" or "
+                f"\"eu-west-1\" (the region whose clients see the collection)",
+                *parts,
+            )
+        return raw
+
     # -- one collection ----------------------------------------------------------------------
-    def collection(self, cid: object, raw: object) -> CollectionSpec:
+    def collection(self, key: object, raw: object, default_region: str) -> CollectionSpec:
+        cid = key
+        if isinstance(raw, Mapping) and raw.get("collection_id") is not None:
+            cid = raw["collection_id"]  # the key is then only a label (same id, other regions)
         if not isinstance(cid, str):
             self.fail(
                 f"collection id {_show(cid)} is {_kind(cid)}: write it as a string in quotes",
@@ -204,6 +234,7 @@ class _Parser(_FaceChecker):
                 "faces",
             )
 
+        region = self.region(raw.get("region"), default_region, "collections", key, "region")
         users = tuple(users_raw)
         self.check_user_ids(cid, users)
         self._embedded = 0
@@ -254,13 +285,17 @@ class _Parser(_FaceChecker):
 
         if len({f.face_id for f in faces}) != len(faces):
             self.duplicate(cid, faces)
-        return CollectionSpec(
-            collection_id=cid,
-            face_model_version=version,
-            users=users,
-            faces=tuple(faces),
-            vectors=self.vectors(cid, faces),
+        vectors = self.vectors(cid, faces)
+        kinds = [
+            KIND_EMBEDDING if f.embedding is not None else KIND_IDENTITY if f.identity else KIND_SEED
+            for f in faces
+        ]
+        raw = {i: f.embedding for i, f in enumerate(faces) if f.embedding is not None}
+        table = build_table(
+            cid, faces, vectors, users, [f.seed for f in faces],
+            [f.identity for f in faces], kinds, raw,
         )
+        return CollectionSpec(cid, version, table, region)
 
     def check_user_ids(self, cid: str, users: tuple[Any, ...]) -> None:
         """All user ids at once: one regex over the joined ids; the culprit found if it fails."""

@@ -21,11 +21,14 @@ from typing import Any, Optional, Union
 import numpy as np
 import numpy.typing as npt
 
-from rekostub._engine.model import Face
+from rekostub._engine.model import DEFAULT_REGION as DEFAULT_REGION
+from rekostub._engine.model import Face, table_face
+from rekostub._engine.table import FaceTable
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_FACE_MODEL_VERSION",
+    "DEFAULT_REGION",
     "MAX_FACES_PER_USER",
     "SEED_LIMIT",
     "CollectionSpec",
@@ -44,13 +47,39 @@ __all__ = [
 FaceSpec = Face
 
 
-@dataclass(frozen=True)
 class CollectionSpec:
-    collection_id: str
-    face_model_version: str
-    users: tuple[str, ...]
-    faces: tuple[FaceSpec, ...]
-    vectors: npt.NDArray[np.float32]
+    """One fixture collection: its faces as a shared :class:`FaceTable` of columns.
+
+    ``faces`` materialises the Face records (fixture order) when read; ``vectors`` is the
+    table's (read-only, maybe memory-mapped) matrix.
+    """
+
+    __slots__ = ("collection_id", "face_model_version", "region", "table")
+
+    def __init__(
+        self, collection_id: str, face_model_version: str, table: FaceTable, region: str
+    ) -> None:
+        self.collection_id = collection_id
+        self.face_model_version = face_model_version
+        self.table = table
+        self.region = region
+
+    @property
+    def users(self) -> tuple[str, ...]:
+        return tuple(self.table.user_names)
+
+    @property
+    def faces(self) -> tuple[FaceSpec, ...]:
+        table = self.table
+        names = table.user_names
+        return tuple(
+            table_face(table, row, None if code < 0 else names[code])
+            for row, code in enumerate(table.user.tolist())
+        )
+
+    @property
+    def vectors(self) -> npt.NDArray[np.float32]:
+        return self.table.vec
 
 
 @dataclass(frozen=True)

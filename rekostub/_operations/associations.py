@@ -12,8 +12,9 @@ associations" has the rest):
 * Each face gets one reason, the first that applies: ``FACE_NOT_FOUND``, then (already on this
   user: neither list), ``ASSOCIATED_TO_A_DIFFERENT_USER``, ``LOW_MATCH_CONFIDENCE``, then the
   100-face quota.
-* The threshold is checked against the user's vector as it was before the call; a user with
-  no faces before the call gets no threshold check for any face of the call.
+* The threshold is checked against the user's similarity (the maximum over its faces) as it
+  was before the call; a user with no faces before the call gets no threshold check for any
+  face of the call.
 * A batch that would take the user past 100 faces associates what fits, in request order;
   the rest are reported with ``LOW_MATCH_CONFIDENCE`` and no ``Confidence`` (the model's enum
   has no quota reason; this is the one that says "this user did not take the face" without
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rekostub._common.errors import ServiceError
-from rekostub._engine.matcher import similarity
+from rekostub._engine.users import user_similarity
 from rekostub._engine.model import Collection, User
 from rekostub._engine.state import State
 from rekostub._operations.common import user_or_not_found
@@ -87,12 +88,11 @@ def _candidates(
 @operation("AssociateFaces")
 @idempotent
 def associate_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     user = user_or_not_found(col, params["UserId"])
     if len(user.face_ids) >= MAX_FACES_PER_USER:
         raise ServiceError("ServiceQuotaExceededException", _QUOTA_MESSAGE)
     threshold = float(params.get("UserMatchThreshold", DEFAULT_USER_MATCH_THRESHOLD))
-    user_vector = col.user_vector(user.user_id)  # None: no faces yet, no threshold check
     room = MAX_FACES_PER_USER - len(user.face_ids)
 
     associated: list[str] = []
@@ -101,9 +101,8 @@ def associate_faces(state: State, params: dict[str, Any], ctx: RequestContext) -
         if on_user:
             continue  # already on this user: in neither list
         else:
-            confidence = None
-            if user_vector is not None:
-                confidence = similarity(col.face_vectors.get(face_id), user_vector)
+            # The user's similarity as before the call (None: no faces yet, no check).
+            confidence = user_similarity(col, user, col.vector(face_id))
             if confidence is not None and confidence < threshold:
                 unsuccessful.append(
                     _unsuccessful(face_id, LOW_MATCH_CONFIDENCE, Confidence=confidence)
@@ -134,7 +133,7 @@ def _hold_until(state: State, ctx: RequestContext) -> float:
 @operation("DisassociateFaces")
 @idempotent
 def disassociate_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     user = user_or_not_found(col, params["UserId"])
 
     removed: list[str] = []

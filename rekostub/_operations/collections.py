@@ -18,7 +18,7 @@ __all__ = [
     "list_collections",
 ]
 
-#: ``state.extras[TAGS_KEY]``: collection id -> the Tags given to CreateCollection.
+#: ``state.extras[TAGS_KEY]``: (region, collection id) -> the Tags given to CreateCollection.
 TAGS_KEY = "collection_tags"
 
 _FACE_MODEL_VERSION = "7.0"  # what a new collection gets today (docs/behaviour.md)
@@ -27,14 +27,16 @@ _FACE_MODEL_VERSION = "7.0"  # what a new collection gets today (docs/behaviour.
 @operation("CreateCollection")
 def create_collection(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     collection_id = params["CollectionId"]
-    if state.find_collection(collection_id) is not None:
+    if state.find_collection(collection_id, ctx.region) is not None:
         raise ServiceError(
             "ResourceAlreadyExistsException", f"The collection id: {collection_id} already exists."
         )
-    state.add_collection(Collection(collection_id, face_model_version=_FACE_MODEL_VERSION))
+    state.add_collection(
+        Collection(collection_id, face_model_version=_FACE_MODEL_VERSION, region=ctx.region)
+    )
     tags = params.get("Tags")
     if tags:
-        state.extras.setdefault(TAGS_KEY, {})[collection_id] = dict(tags)
+        state.extras.setdefault(TAGS_KEY, {})[(ctx.region, collection_id)] = dict(tags)
     return {
         "StatusCode": 200,
         "CollectionArn": state.collection_arn(collection_id, ctx.region),
@@ -46,7 +48,7 @@ def create_collection(state: State, params: dict[str, Any], ctx: RequestContext)
 def describe_collection(
     state: State, params: dict[str, Any], ctx: RequestContext
 ) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     return {
         "FaceCount": len(col.faces),
         "UserCount": len(col.users),
@@ -59,9 +61,9 @@ def describe_collection(
 
 @operation("DeleteCollection")
 def delete_collection(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    collection_id = state.collection(params["CollectionId"]).collection_id
-    state.remove_collection(collection_id)
-    state.extras.get(TAGS_KEY, {}).pop(collection_id, None)
+    collection_id = state.collection(params["CollectionId"], ctx.region).collection_id
+    state.remove_collection(collection_id, ctx.region)
+    state.extras.get(TAGS_KEY, {}).pop((ctx.region, collection_id), None)
     return {"StatusCode": 200}
 
 
@@ -73,10 +75,12 @@ _LIST_SCOPE = token_scope("collections")
 def list_collections(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     after = resume_after(params, _LIST_KIND, _LIST_SCOPE)
     limit = page_limit("ListCollections", params)
-    ids, token = take_page(state.collection_order.after(after), limit, _LIST_KIND, _LIST_SCOPE)
+    walk = ((cid, cid) for cid in state.collection_ids_after(ctx.region, after))
+    ids, token = take_page(walk, limit, _LIST_KIND, _LIST_SCOPE)
+    cols = state.regions.get(ctx.region, {})
     response: dict[str, Any] = {
         "CollectionIds": ids,
-        "FaceModelVersions": [state.collections[i].face_model_version for i in ids],
+        "FaceModelVersions": [cols[i].face_model_version for i in ids],
     }
     if token is not None:
         response["NextToken"] = token

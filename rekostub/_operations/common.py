@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from rekostub._common.errors import ServiceError, invalid_parameter
 from rekostub._engine.model import Collection, Face, User
+from rekostub._engine.users import search_users, search_users_by_user
 from rekostub._operations.registry import RequestContext
 
 __all__ = ["Vector", "face_or_invalid", "user_matches", "user_or_not_found"]
@@ -26,7 +27,7 @@ def face_or_invalid(col: Collection, face_id: str) -> Face:
 
 def user_or_not_found(col: Collection, user_id: str) -> User:
     """The user, or the ResourceNotFoundException naming it (Decided text)."""
-    user = col.users.get(user_id)
+    user = col.user(user_id)
     if user is None:
         raise ServiceError(
             "ResourceNotFoundException",
@@ -37,18 +38,28 @@ def user_or_not_found(col: Collection, user_id: str) -> User:
 
 def user_matches(
     col: Collection,
-    query: Vector,
+    query: Vector | None,
     threshold: float,
     limit: int,
     ctx: RequestContext,
-    exclude: str | None = None,
+    by_user: User | None = None,
 ) -> list[dict[str, Any]]:
-    """UserMatches entries for a query vector, via the shared matcher."""
-    found = col.user_vectors.search(query, threshold=threshold, limit=limit, exclude=exclude)
+    """UserMatches entries for a query vector (or for a user: ``by_user``), each user scored by
+    the maximum over its faces (:mod:`rekostub._engine.users`)."""
+    if by_user is not None:
+        found = search_users_by_user(col, by_user, threshold=threshold, limit=limit)
+    else:
+        assert query is not None
+        found = search_users(col, query, threshold=threshold, limit=limit)
     return [
         {
             "Similarity": similarity,
-            "User": {"UserId": user_id, "UserStatus": col.users[user_id].status(ctx.now)},
+            "User": {"UserId": user_id, "UserStatus": _status(col, user_id, ctx)},
         }
         for user_id, similarity in found
     ]
+
+
+def _status(col: Collection, user_id: str, ctx: RequestContext) -> str:
+    user = col.user(user_id)
+    return "CREATED" if user is None else user.status(ctx.now)

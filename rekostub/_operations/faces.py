@@ -10,6 +10,7 @@ from typing import Any, Optional
 from rekostub._common.names import service_model
 from rekostub._engine.model import Collection
 from rekostub._engine.state import State
+from rekostub._engine.users import search_faces as search_faces_in
 from rekostub._operations.common import face_or_invalid, user_or_not_found
 from rekostub._operations.registry import RequestContext, operation
 from rekostub._operations.render import (
@@ -28,17 +29,18 @@ _LIST_KIND = "ListFaces"
 
 @operation("ListFaces")
 def list_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     scope = token_scope(col.collection_id)
     after = resume_after(params, _LIST_KIND, scope)
     limit = page_limit("ListFaces", params)
     user_id: Optional[str] = params.get("UserId")
     face_ids: Optional[list[str]] = params.get("FaceIds")
-    walk: Iterable[tuple[int, str]]
+    walk: Iterable[tuple[str, str]]
     if user_id is None and face_ids is None:
-        walk = col.face_order.after(after)  # O(log n) to resume, then the page itself
+        # Sorted by FaceId: O(log n) to resume, then the page itself.
+        walk = ((face_id, face_id) for face_id in col.face_ids_after(after))
     else:
-        walk = _filtered(col, _selected(col, user_id, face_ids), after)
+        walk = _filtered(_selected(col, user_id, face_ids), after)
     ids, token = take_page(walk, limit, _LIST_KIND, scope)
     faces = col.faces
     response: dict[str, Any] = {
@@ -63,17 +65,16 @@ def _selected(col: Collection, user_id: Optional[str], face_ids: Optional[list[s
     return {face_id for face_id in face_ids if face_id in col.faces}  # unknown ids: left out
 
 
-def _filtered(col: Collection, chosen: set[str], after: Optional[int]) -> Iterator[tuple[int, str]]:
-    """``chosen`` (<= 4096 ids, or a user's <= 100) in collection order, after ``after``."""
-    seq = col.face_order.seq
-    pairs = sorted((seq(face_id), face_id) for face_id in chosen)
-    start = 0 if after is None else bisect.bisect_left(pairs, (after + 1, ""))
-    return iter(pairs[start:])
+def _filtered(chosen: set[str], after: Optional[str]) -> Iterator[tuple[str, str]]:
+    """``chosen`` (<= 4096 ids, or a user's <= 100) by FaceId, after ``after``."""
+    ordered = sorted(chosen)
+    start = 0 if after is None else bisect.bisect_right(ordered, after)
+    return ((face_id, face_id) for face_id in ordered[start:])
 
 
 @operation("DeleteFaces")
 def delete_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     deleted: list[str] = []
     unsuccessful: list[dict[str, Any]] = []
     for face_id in dict.fromkeys(params["FaceIds"]):  # a repeated id is answered once
@@ -104,12 +105,12 @@ def _max_faces() -> int:
 
 @operation("SearchFaces")
 def search_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     face_id = face_or_invalid(col, params["FaceId"]).face_id
     threshold = float(params.get("FaceMatchThreshold", 80.0))
     limit = int(params.get("MaxFaces", _max_faces()))
-    found = col.face_vectors.search(
-        col.face_vectors.get(face_id), threshold=threshold, limit=limit, exclude=face_id
+    found = search_faces_in(
+        col, col.vector(face_id), threshold=threshold, limit=limit, exclude=face_id
     )
     return {
         "SearchedFaceId": face_id,

@@ -23,6 +23,7 @@ from typing import Any
 
 from rekostub._common.names import service_model
 from rekostub._engine.state import State
+from rekostub._engine.users import search_faces
 from rekostub._images.facedetail import box_dict, box_only_detail, face_confidence
 from rekostub._images.seen import no_faces_error, see_image, split_largest
 from rekostub._operations.common import user_matches
@@ -36,7 +37,7 @@ __all__ = ["search_faces_by_image", "search_users_by_image"]
 def search_users_by_image(
     state: State, params: dict[str, Any], ctx: RequestContext
 ) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     image = see_image(state, params["Image"])
     threshold = float(params.get("UserMatchThreshold", 80.0))
     limit = int(params.get("MaxUsers", 500))
@@ -61,14 +62,14 @@ def _max_faces() -> int:
 def search_faces_by_image(
     state: State, params: dict[str, Any], ctx: RequestContext
 ) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     image = see_image(state, params["Image"])
     threshold = float(params.get("FaceMatchThreshold", 80.0))
     limit = int(params.get("MaxFaces", _max_faces()))
     searched, _ = split_largest(image, params.get("QualityFilter", "NONE"))
     if searched is None:
         raise no_faces_error()
-    found = col.face_vectors.search(image.query_vector(searched), threshold=threshold, limit=limit)
+    found = search_faces(col, image.query_vector(searched), threshold=threshold, limit=limit)
     return {
         "SearchedFaceBoundingBox": box_dict(searched.box),
         "SearchedFaceConfidence": face_confidence(searched.seed, searched.box),

@@ -42,7 +42,7 @@ _COUNTER = "indexed_face_count"
 
 @operation("IndexFaces")
 def index_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     image = see_image(state, params["Image"])
     asked = params.get("DetectionAttributes")
     fields, every = detail_fields(asked), wants_all(asked)

@@ -4,9 +4,9 @@
 SearchFacesByImage): FaceId, BoundingBox, ImageId, ExternalImageId (when set), Confidence,
 IndexFacesModelVersion and UserId (when the face is on a user).
 
-``take_page`` cuts one page out of an ordered walk of ``(seq, key)`` pairs (see
-:class:`rekostub._engine.paging.KeyOrder`), reading at most ``limit + 1`` of them, so a whole walk
-costs time linear in the number of items.
+``take_page`` cuts one page out of an ordered walk of ``(key, item)`` pairs (see
+:mod:`rekostub._engine.paging`), reading at most ``limit + 1`` of them, so a whole walk costs
+time linear in the number of items.
 """
 
 from __future__ import annotations
@@ -96,18 +96,19 @@ def token_scope(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def resume_after(params: dict[str, Any], kind: str, scope: str) -> Optional[int]:
-    """The sequence number a NextToken resumes after (None: from the start)."""
+def resume_after(params: dict[str, Any], kind: str, scope: str) -> Optional[str]:
+    """The key a NextToken resumes after (None: from the start)."""
     token = params.get("NextToken")
     return None if token is None else decode_token(token, kind, scope)
 
 
 def take_page(
-    walk: Iterable[tuple[int, str]], limit: int, kind: str, scope: str
+    walk: Iterable[tuple[str, str]], limit: int, kind: str, scope: str
 ) -> tuple[list[str], Optional[str]]:
-    """The first ``limit`` keys of ``walk`` and the NextToken (None on the last page)."""
-    items: Sequence[tuple[int, str]] = list(itertools.islice(walk, limit + 1))
+    """The first ``limit`` items of a walk of ``(key, item)`` pairs and the NextToken (None on
+    the last page), which resumes after the page's last key."""
+    items: Sequence[tuple[str, str]] = list(itertools.islice(walk, limit + 1))
     if len(items) <= limit:
-        return [key for _, key in items], None
+        return [item for _, item in items], None
     page = items[:limit]
-    return [key for _, key in page], encode_token(kind, scope, page[-1][0])
+    return [item for _, item in page], encode_token(kind, scope, page[-1][0])

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rekostub._common.errors import invalid_parameter
-from rekostub._engine.model import Collection
 from rekostub._engine.state import State
-from rekostub._operations.common import Vector, face_or_invalid, user_matches, user_or_not_found
+from rekostub._operations.common import face_or_invalid, user_matches, user_or_not_found
 from rekostub._operations.registry import RequestContext, operation
 
 __all__ = ["search_users"]
@@ -21,24 +20,18 @@ def search_users(state: State, params: dict[str, Any], ctx: RequestContext) -> d
         # The API: "The request must be provided with either FaceId or UserId." (Decided: both
         # or neither is InvalidParameterException with the generic text.)
         raise invalid_parameter()
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     threshold = float(params.get("UserMatchThreshold", 80.0))
     limit = int(params.get("MaxUsers", 500))
     response: dict[str, Any] = {}
-    query: Vector | None
     if face_id is not None:
-        query = col.face_vectors.get(face_or_invalid(col, face_id).face_id)
-        exclude = None
+        query = col.vector(face_or_invalid(col, face_id).face_id)
+        matches = user_matches(col, query, threshold, limit, ctx)
         response["SearchedFace"] = {"FaceId": face_id}
     else:
         assert user_id is not None  # exactly one of FaceId / UserId was given (checked above)
-        query = _user_query(col, user_id)
-        exclude = user_id
+        user = user_or_not_found(col, user_id)
+        # A CREATED user (no faces) matches nobody (Decided).
+        matches = user_matches(col, None, threshold, limit, ctx, by_user=user)
         response["SearchedUser"] = {"UserId": user_id}
-    matches = [] if query is None else user_matches(col, query, threshold, limit, ctx, exclude)
     return {"UserMatches": matches, "FaceModelVersion": col.face_model_version, **response}
-
-
-def _user_query(col: Collection, user_id: str) -> Vector | None:
-    user_or_not_found(col, user_id)
-    return col.user_vector(user_id)  # None for a CREATED user: no matches (Decided)

@@ -19,7 +19,7 @@ _TOKEN_KIND = "users"
 @operation("CreateUser")
 @idempotent
 def create_user(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     user_id = params["UserId"]
     if user_id in col.users:
         # Decided text, in the style of the ResourceNotFoundException for a missing user.
@@ -34,7 +34,7 @@ def create_user(state: State, params: dict[str, Any], ctx: RequestContext) -> di
 @operation("DeleteUser")
 @idempotent
 def delete_user(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    col = state.collection(params["CollectionId"])
+    col = state.collection(params["CollectionId"], ctx.region)
     user = user_or_not_found(col, params["UserId"])
     col.remove_user(user.user_id)  # its faces stay in the collection, unassociated
     return {}
@@ -42,12 +42,20 @@ def delete_user(state: State, params: dict[str, Any], ctx: RequestContext) -> di
 
 @operation("ListUsers")
 def list_users(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-    """Users in creation order (Decided), CREATED ones included, paged like ListFaces."""
-    col = state.collection(params["CollectionId"])
+    """Users sorted by their system-generated id (:func:`rekostub._engine.table.user_key`, a
+    name-based UUID of the collection and UserId), CREATED ones included, paged like ListFaces."""
+    col = state.collection(params["CollectionId"], ctx.region)
     scope = token_scope(col.collection_id)
     after = resume_after(params, _TOKEN_KIND, scope)
     limit = page_limit("ListUsers", params)  # absent: the model's maximum, 500 (Decided)
-    ids, token = take_page(col.user_order.after(after), limit, _TOKEN_KIND, scope)
+    resume = None
+    if after is not None:
+        try:
+            resume = bytes.fromhex(after)
+        except ValueError:
+            raise ServiceError("InvalidPaginationTokenException", "Invalid Token") from None
+    walk = ((key.hex(), uid) for key, uid in col.user_ids_after(resume))
+    ids, token = take_page(walk, limit, _TOKEN_KIND, scope)
     users = col.users
     response: dict[str, Any] = {
         "Users": [{"UserId": uid, "UserStatus": users[uid].status(ctx.now)} for uid in ids]

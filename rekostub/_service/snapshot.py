@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
-from rekostub._engine.model import Collection, Face
+from rekostub._engine.model import DEFAULT_REGION, Collection, Face
 from rekostub._engine.state import State
 
 __all__ = ["snapshot"]
@@ -16,7 +17,7 @@ def _face(face: Face, collection: Collection) -> dict[str, Any]:
     out: dict[str, Any] = {"face_id": face.face_id, "image_id": face.image_id}
     if face.embedding is not None:
         # The stored (normalised float32) vector, so a reload gives bit-identical vectors.
-        stored = collection.face_vectors.get(face.face_id)
+        stored = collection.vector(face.face_id)
         out["embedding"] = [float(x) for x in np.asarray(stored, dtype=np.float32)]
     elif face.identity is not None:
         out["identity"] = face.identity
@@ -30,23 +31,29 @@ def _face(face: Face, collection: Collection) -> dict[str, Any]:
 
 
 def _collection(col: Collection) -> dict[str, Any]:
+    faces = col.faces
     users: dict[str, Any] = {}
-    for _, user_id in col.user_order.after(None):
-        user = col.users[user_id]
-        users[user_id] = {"faces": [_face(col.faces[f], col) for f in user.face_ids]}
-    loose = [
-        _face(col.faces[face_id], col)
-        for _, face_id in col.face_order.after(None)
-        if col.faces[face_id].user_id is None
-    ]
-    return {"face_model_version": col.face_model_version, "users": users, "faces": loose}
+    for user_id, user in col.users.items():
+        users[user_id] = {"faces": [_face(faces[f], col) for f in user.face_ids]}
+    loose = [_face(face, col) for face in faces.values() if face.user_id is None]
+    out = {"face_model_version": col.face_model_version, "users": users, "faces": loose}
+    if col.region != DEFAULT_REGION:
+        out["region"] = col.region
+    return out
 
 
 def snapshot(state: State) -> dict[str, Any]:
     """A fixture dict that, loaded, answers every search as ``state`` does now."""
-    collections = {
-        cid: _collection(state.collections[cid]) for _, cid in state.collection_order.after(None)
-    }
+    all_cols = list(state.all_collections())
+    twice = Counter(col.collection_id for col in all_cols)
+    collections: dict[str, Any] = {}
+    for col in all_cols:
+        entry = _collection(col)
+        key = col.collection_id
+        if twice[key] > 1:  # one id in several regions: the key is a label
+            key = f"{key}@{col.region}"
+            entry = {"collection_id": col.collection_id, "region": col.region, **entry}
+        collections[key] = entry
     result: dict[str, Any] = {
         "collections": collections,
         "options": {"account_id": state.account_id, "updating_seconds": state.updating_seconds},
