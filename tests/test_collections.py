@@ -85,7 +85,7 @@ def test_collection_ids_are_case_sensitive() -> None:
         listed = c.list_collections()["CollectionIds"]
         with pytest.raises(c.exceptions.ResourceNotFoundException):
             c.describe_collection(CollectionId="pHotos")
-    assert listed == ["Photos", "photos", "PHOTOS"]
+    assert listed == ["PHOTOS", "Photos", "photos"]  # sorted by id
 
 
 def test_tags_are_accepted_and_stored() -> None:
@@ -97,7 +97,7 @@ def test_tags_are_accepted_and_stored() -> None:
         c.delete_collection(CollectionId="tagged")
         after_delete = dict(fake.state.extras["collection_tags"])
     assert resp["StatusCode"] == 200
-    assert stored == {"tagged": {"team": "search", "env": "test"}}
+    assert stored == {("us-east-1", "tagged"): {"team": "search", "env": "test"}}
     assert after_delete == {}
 
 
@@ -195,7 +195,7 @@ def test_delete_missing_collection() -> None:
             c.delete_collection(CollectionId="nope")
         listed = c.list_collections()["CollectionIds"]
     assert error_of(exc) == ("ResourceNotFoundException", "The collection id: nope does not exist")
-    assert listed == ["staff", "legacy"]
+    assert listed == ["legacy", "staff"]
 
 
 def test_deleted_collection_is_gone_for_searches() -> None:
@@ -216,20 +216,20 @@ def test_fixture_changes_stay_in_one_fake() -> None:
     with rekostub.stub(fixture=FIXTURE):
         listed = c.list_collections()["CollectionIds"]
         staff = c.describe_collection(CollectionId="staff")
-    assert listed == ["staff", "legacy"]
+    assert listed == ["legacy", "staff"]
     assert staff["FaceCount"] == 3
 
 
 # -- ListCollections -----------------------------------------------------------------------------
 
 
-def test_list_collections_parallel_lists_in_creation_order() -> None:
+def test_list_collections_parallel_lists_sorted_by_id() -> None:
     c = client()
     with rekostub.stub(fixture=FIXTURE):
         c.create_collection(CollectionId="zeta")
         c.create_collection(CollectionId="alpha")
         resp = c.list_collections()
-    assert resp["CollectionIds"] == ["staff", "legacy", "zeta", "alpha"]
+    assert resp["CollectionIds"] == ["alpha", "legacy", "staff", "zeta"]
     assert resp["FaceModelVersions"] == ["7.0", "6.0", "7.0", "7.0"]
     assert "NextToken" not in resp
 
@@ -249,8 +249,8 @@ def test_list_collections_pages() -> None:
         c.create_collection(CollectionId="third")
         first = c.list_collections(MaxResults=2)
         second = c.list_collections(MaxResults=2, NextToken=first["NextToken"])
-    assert first["CollectionIds"] == ["staff", "legacy"]
-    assert first["FaceModelVersions"] == ["7.0", "6.0"]
+    assert first["CollectionIds"] == ["legacy", "staff"]
+    assert first["FaceModelVersions"] == ["6.0", "7.0"]
     assert second["CollectionIds"] == ["third"]
     assert second["FaceModelVersions"] == ["7.0"]
     assert "NextToken" not in second
@@ -260,5 +260,5 @@ def test_list_collections_exact_last_page_has_no_token() -> None:
     c = client()
     with rekostub.stub(fixture=FIXTURE):
         resp = c.list_collections(MaxResults=2)
-    assert resp["CollectionIds"] == ["staff", "legacy"]
+    assert resp["CollectionIds"] == ["legacy", "staff"]
     assert "NextToken" not in resp

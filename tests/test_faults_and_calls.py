@@ -244,7 +244,7 @@ def test_call_region_is_the_clients(staff: rekostub.FakeRekognition) -> None:
     import boto3
 
     c = boto3.session.Session().client("rekognition", region_name="eu-west-1")
-    c.search_users(CollectionId="staff", UserId="alice")
+    c.list_collections()
     assert staff.calls[0].region == "eu-west-1"
 
 

@@ -51,7 +51,7 @@ ERROR_CASES: list[tuple[str, Any, str]] = [
         "unknown-top-key",
         {"colections": {}},
         "bad rekostub fixture <dict>: unknown key 'colections' (did you mean 'collections'?); "
-        "allowed: collections, images, options",
+        "allowed: collections, images, options, region",
     ),
     (
         "collections-list",
@@ -136,7 +136,7 @@ ERROR_CASES: list[tuple[str, Any, str]] = [
         "collection-unknown-key",
         one_collection(user={}),
         P + "collections.staff: unknown key 'user' (did you mean 'users'?); "
-        "allowed: face_model_version, faces, users",
+        "allowed: collection_id, face_model_version, faces, region, users",
     ),
     (
         "face-model-version-number",

@@ -61,7 +61,7 @@ def test_create_user_replay_is_not_a_conflict(fake: Any, client: ClientFactory) 
     first = rek.create_user(CollectionId="c", UserId="erin", ClientRequestToken="t-1")
     again = rek.create_user(CollectionId="c", UserId="erin", ClientRequestToken="t-1")
     assert body(first) == body(again) == {}
-    assert list(users(fake)) == ["alice", "dave", "erin"]
+    assert sorted(users(fake)) == ["alice", "dave", "erin"]
     calls = fake.calls.of("CreateUser")
     assert [c.error for c in calls] == [None, None]
 
@@ -75,7 +75,7 @@ def test_create_user_same_token_other_params(fake: Any, client: ClientFactory) -
             rek.create_user(**params)
         assert error_of(excinfo) == (MISMATCH, mismatch_message("t-1"))
         assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert list(users(fake)) == ["alice", "dave", "erin"]
+    assert sorted(users(fake)) == ["alice", "dave", "erin"]
     assert users(fake, "other") == {}
 
 
@@ -214,7 +214,7 @@ def test_injected_fault_then_retry_runs_once(
     calls = fake.calls.of("CreateUser")
     assert [c.error.code if c.error else None for c in calls] == ["ThrottlingException", None]
     assert calls[0].params["ClientRequestToken"] == calls[1].params["ClientRequestToken"]
-    assert list(users(fake)) == ["alice", "dave", "erin"]
+    assert sorted(users(fake)) == ["alice", "dave", "erin"]
 
 
 def test_replay_survives_a_retry_after_success(fake: Any, client: ClientFactory) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,15 @@ def listed(rek: Any, collection_id: str = "c", **kwargs: Any) -> list[tuple[str,
     return [(u["UserId"], u["UserStatus"]) for page in pages for u in page["Users"]]
 
 
+#: The documented ListUsers order: by uuid5(uuid5(NAMESPACE_URL, URL), "<collection>/<user>").
+USERS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://rekostub/users")
+
+
+def by_key(user_ids: list[str], collection_id: str = "c") -> list[str]:
+    """User ids in ListUsers order (the rule the README documents, computed independently)."""
+    return sorted(user_ids, key=lambda u: str(uuid.uuid5(USERS_NAMESPACE, f"{collection_id}/{u}")))
+
+
 FIXTURE: dict[str, Any] = {
     "collections": {
         "c": {
@@ -54,7 +64,8 @@ def test_create_user_answers_empty_and_user_is_created(client: ClientFactory) ->
         response = rek.create_user(CollectionId="c", UserId="erin")
         assert body(response) == {}
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
-        assert listed(rek) == [("alice", "ACTIVE"), ("dave", "CREATED"), ("erin", "CREATED")]
+        status = {"alice": "ACTIVE", "dave": "CREATED", "erin": "CREATED"}
+        assert listed(rek) == [(u, status[u]) for u in by_key(list(status))]
         assert fake.state.collection("c").users["erin"].face_ids == {}
 
 
@@ -78,7 +89,7 @@ def test_create_user_twice_is_a_conflict_and_changes_nothing(client: ClientFacto
         )
         assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         # alice keeps her faces and status
-        assert listed(rek) == [("alice", "ACTIVE"), ("dave", "CREATED")]
+        assert sorted(listed(rek)) == [("alice", "ACTIVE"), ("dave", "CREATED")]
         assert list(fake.state.collection("c").users["alice"].face_ids) == [fid(1), fid(2)]
 
 
@@ -138,7 +149,7 @@ def test_recreated_user_starts_over(client: ClientFactory) -> None:
         rek = client()
         rek.delete_user(CollectionId="c", UserId="alice")
         rek.create_user(CollectionId="c", UserId="alice")
-        assert listed(rek) == [("dave", "CREATED"), ("alice", "CREATED")]
+        assert listed(rek) == [(u, "CREATED") for u in by_key(["alice", "dave"])]
         assert rek.search_users(CollectionId="c", UserId="alice")["UserMatches"] == []
 
 
@@ -154,7 +165,7 @@ def test_delete_a_missing_user(client: ClientFactory) -> None:
         with pytest.raises(rek.exceptions.ResourceNotFoundException) as excinfo:
             rek.delete_user(CollectionId="nope", UserId="alice")
         assert error_of(excinfo)[1] == "The collection id: nope does not exist"
-        assert listed(rek) == [("alice", "ACTIVE"), ("dave", "CREATED")]
+        assert sorted(listed(rek)) == [("alice", "ACTIVE"), ("dave", "CREATED")]
 
 
 def test_users_in_a_collection_created_through_the_api(client: ClientFactory) -> None:
@@ -183,7 +194,7 @@ def test_changes_stay_in_their_fake(client: ClientFactory) -> None:
         rek.delete_user(CollectionId="c", UserId="alice")
         rek.create_user(CollectionId="c", UserId="erin")
     with rekostub.stub(fixture=fixture):
-        assert listed(client()) == [("alice", "ACTIVE"), ("dave", "CREATED")]
+        assert sorted(listed(client())) == [("alice", "ACTIVE"), ("dave", "CREATED")]
 
 
 # -- ListUsers ----------------------------------------------------------------------------------
@@ -197,33 +208,40 @@ def test_list_users_shape_and_statuses(client: ClientFactory) -> None:
     with rekostub.stub(fixture=FIXTURE):
         rek = client()
         response = rek.list_users(CollectionId="c")
+        status = {"alice": "ACTIVE", "dave": "CREATED"}
         assert body(response) == {
-            "Users": [
-                {"UserId": "alice", "UserStatus": "ACTIVE"},
-                {"UserId": "dave", "UserStatus": "CREATED"},
-            ]
+            "Users": [{"UserId": u, "UserStatus": status[u]} for u in by_key(list(status))]
         }
         assert body(rek.list_users(CollectionId="other")) == {"Users": []}
 
 
-def test_list_users_is_in_creation_order_not_by_name(client: ClientFactory) -> None:
+def test_list_users_is_by_system_id_not_by_name_or_creation(client: ClientFactory) -> None:
     with rekostub.stub(fixture=FIXTURE):
         rek = client()
         for user_id in ["zed", "Bob", "amy", "0x"]:
             rek.create_user(CollectionId="c", UserId=user_id)
         rek.delete_user(CollectionId="c", UserId="dave")
-        assert [u for u, _ in listed(rek)] == ["alice", "zed", "Bob", "amy", "0x"]
+        got = [u for u, _ in listed(rek)]
+        assert got == by_key(["alice", "zed", "Bob", "amy", "0x"])
+        assert got != ["alice", "zed", "Bob", "amy", "0x"] and got != sorted(got)
+    # the same users created in another order, in a fresh fake: the same order
+    with rekostub.stub(fixture={"collections": {"c": {}}}):
+        rek = client()
+        for user_id in ["0x", "amy", "alice", "Bob", "zed"]:
+            rek.create_user(CollectionId="c", UserId=user_id)
+        assert [u for u, _ in listed(rek)] == got
 
 
 def test_list_users_pages_with_max_results(client: ClientFactory) -> None:
     with rekostub.stub(fixture=many_users(5)):
         rek = client()
+        order = by_key([f"u{i:05d}" for i in range(5)])
         first = rek.list_users(CollectionId="c", MaxResults=2)
-        assert [u["UserId"] for u in first["Users"]] == ["u00000", "u00001"]
+        assert [u["UserId"] for u in first["Users"]] == order[:2]
         second = rek.list_users(CollectionId="c", MaxResults=2, NextToken=first["NextToken"])
-        assert [u["UserId"] for u in second["Users"]] == ["u00002", "u00003"]
+        assert [u["UserId"] for u in second["Users"]] == order[2:4]
         last = rek.list_users(CollectionId="c", MaxResults=2, NextToken=second["NextToken"])
-        assert [u["UserId"] for u in last["Users"]] == ["u00004"]
+        assert [u["UserId"] for u in last["Users"]] == order[4:]
         assert "NextToken" not in last
         # a page that ends exactly at the last user is the last page
         exact = rek.list_users(CollectionId="c", MaxResults=5)
@@ -238,7 +256,7 @@ def test_list_users_default_page_is_the_model_maximum(client: ClientFactory) -> 
         assert [len(p["Users"]) for p in pages] == [500, 500, 234]
         assert "NextToken" not in pages[-1]
         got = [u["UserId"] for p in pages for u in p["Users"]]
-        assert got == [f"u{i:05d}" for i in range(1234)]
+        assert got == by_key([f"u{i:05d}" for i in range(1234)])
 
 
 def test_list_users_paginator_with_page_size(client: ClientFactory) -> None:
@@ -250,22 +268,27 @@ def test_list_users_paginator_with_page_size(client: ClientFactory) -> None:
             )
         )
         assert [len(p["Users"]) for p in pages] == [100, 100, 50]
-        assert [u for u, _ in listed(rek, PaginationConfig={"PageSize": 7})] == [
-            f"u{i:05d}" for i in range(250)
-        ]
+        assert [u for u, _ in listed(rek, PaginationConfig={"PageSize": 7})] == by_key(
+            [f"u{i:05d}" for i in range(250)]
+        )
 
 
 def test_list_users_walk_survives_changes_between_pages(client: ClientFactory) -> None:
     with rekostub.stub(fixture=many_users(6)):
         rek = client()
+        order = by_key([f"u{i:05d}" for i in range(6)])
         first = rek.list_users(CollectionId="c", MaxResults=3)
-        # the last user of the page, one ahead and one behind go; a new one comes
-        rek.delete_user(CollectionId="c", UserId="u00002")
-        rek.delete_user(CollectionId="c", UserId="u00004")
-        rek.delete_user(CollectionId="c", UserId="u00000")
-        rek.create_user(CollectionId="c", UserId="new")
+        assert [u["UserId"] for u in first["Users"]] == order[:3]
+        # the last user of the page, one ahead and one behind go; new ones come on both sides
+        for gone in (order[2], order[4], order[0]):
+            rek.delete_user(CollectionId="c", UserId=gone)
+        news = [f"new{i}" for i in range(8)]
+        for user_id in news:
+            rek.create_user(CollectionId="c", UserId=user_id)
         rest = rek.list_users(CollectionId="c", NextToken=first["NextToken"])
-        assert [u["UserId"] for u in rest["Users"]] == ["u00003", "u00005", "new"]
+        last_key = by_key([order[2], *news])  # where each new user falls against the token
+        after = last_key[last_key.index(order[2]) + 1 :]
+        assert [u["UserId"] for u in rest["Users"]] == by_key([order[3], order[5], *after])
         assert "NextToken" not in rest
 
 
@@ -275,10 +298,9 @@ def test_list_users_with_a_long_collection_id(client: ClientFactory) -> None:
         rek = client()
         first = rek.list_users(CollectionId=long_id, MaxResults=1)
         assert len(first["NextToken"]) <= 255
-        assert [u for u, _ in listed(rek, long_id, PaginationConfig={"PageSize": 1})] == [
-            "a",
-            "b",
-        ]
+        assert [u for u, _ in listed(rek, long_id, PaginationConfig={"PageSize": 1})] == by_key(
+            ["a", "b"], long_id
+        )
 
 
 @pytest.mark.parametrize("token", ["garbage", "", "eyJ4IjoxfQ"])

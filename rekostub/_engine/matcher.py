@@ -27,15 +27,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["VectorIndex", "coarse", "grouped_mean", "search_rows", "similarity", "unit_mean"]
+__all__ = ["VectorIndex", "coarse", "grouped_mean", "similarity", "unit_mean"]
 
 Vector = npt.NDArray[np.float32]
 _F64 = npt.NDArray[np.float64]
 
-# Rows per block when computing exact similarities (keeps float64 temporaries small).
-_EXACT_CHUNK = 256
-# Rows per block when normalising many rows (fixture loading).
-_NORM_CHUNK = 2048
+_EXACT_CHUNK = 256  # rows per block of exact similarities (small float64 temporaries)
+_NORM_CHUNK = 2048  # rows per block when normalising many rows (fixture loading)
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,12 +176,7 @@ def grouped_mean(
     return _normalize_rows(acc)
 
 
-# --------------------------------------------------------------------------------------------
-# Searching a matrix
-# --------------------------------------------------------------------------------------------
-
-# Rows per block of the coarse product: the float32 result of a block stays in cache.
-_COARSE_CHUNK = 1 << 16
+_COARSE_CHUNK = 1 << 16  # rows per block of the coarse product
 
 
 def coarse(mat: npt.NDArray[np.float32], query: Vector) -> npt.NDArray[np.float32]:
@@ -194,63 +187,6 @@ def coarse(mat: npt.NDArray[np.float32], query: Vector) -> npt.NDArray[np.float3
         stop = min(start + _COARSE_CHUNK, n)
         np.einsum("ij,j->i", mat[start:stop], query, out=out[start:stop])
     return out
-
-
-_coarse = coarse
-
-
-def margin(dim: int) -> float:
-    """The coarse filter's safety margin: > 4x the float32 dot error bound for unit rows."""
-    return max(1e-4, dim * 2.0**-21)
-
-
-def search_rows(
-    mat: npt.NDArray[np.float32],
-    query: Vector,
-    *,
-    threshold: float,
-    limit: int,
-    drop: npt.NDArray[np.intp] | None = None,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-    """Rows of ``mat`` that may be among the best ``limit`` with similarity >= ``threshold``.
-
-    Returns ``(rows, exact similarities)``: every row in the true top ``limit`` (ordered by
-    similarity descending, then any key) is there, with its exact :func:`similarity`; the
-    caller orders them by (-similarity, key) and keeps ``limit``. ``drop`` rows never appear.
-    Same steps as :meth:`VectorIndex.search`: coarse filter, ``argpartition`` cut with the
-    margin (ties at the cut all survive), exact similarities of the survivors.
-    """
-    n = mat.shape[0]
-    empty = (np.zeros(0, np.intp), np.zeros(0, np.float32))
-    if n == 0 or limit <= 0:
-        return empty
-    q = np.asarray(query, dtype=np.float32)
-    m = margin(mat.shape[1])
-    sims = coarse(mat, q)
-    if drop is not None and drop.size:
-        sims[drop] = -np.inf
-    cand: npt.NDArray[np.intp] | None
-    if threshold <= 0.0:
-        cand, cand_sims = None, sims
-    else:
-        cand = np.flatnonzero(sims >= threshold / 100.0 - m)
-        if cand.size == 0:
-            return empty
-        cand_sims = sims[cand]
-    if cand_sims.size > limit:
-        pivot = cand_sims.size - limit
-        kth = float(cand_sims[np.argpartition(cand_sims, pivot)[pivot]])
-        if kth - m > 0.0:
-            near = np.flatnonzero(cand_sims >= kth - m)
-            cand = near if cand is None else cand[near]
-    if cand is None:
-        cand = np.arange(n)
-        if drop is not None and drop.size:
-            cand = np.flatnonzero(sims > -np.inf)
-    exact = _exact_similarities(mat[np.sort(cand)] if cand.size > 1 else mat[cand], q)
-    cand = np.sort(cand) if cand.size > 1 else cand
-    keep = exact.astype(np.float64) >= threshold
-    return cand[keep], exact[keep]
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,8 +315,8 @@ class VectorIndex:
         Similarities are exactly :func:`similarity` of the query and the stored row. Rows are
         expected to be unit vectors (the coarse float32 filter's margin assumes it).
 
-        1. coarse: ``M @ q`` in float32 (:func:`coarse`, no BLAS); candidates have ``100 x sim >= threshold - 0.01``
-           (every row when ``threshold <= 0``, as clipped similarities are >= 0);
+        1. coarse: ``M @ q`` in float32 (:func:`coarse`, no BLAS); candidates have ``100 x sim
+           >= threshold - 0.01`` (every row when ``threshold <= 0``: clipped values are >= 0);
         2. if there are more candidates than ``limit`` (+1 for ``exclude``), ``argpartition``
            finds the k-th best coarse value and keeps every candidate within the margin of it,
            so near-ties and exact ties all survive to be ordered by key;
@@ -397,13 +333,13 @@ class VectorIndex:
         q = self._vector(query)
         margin = max(1e-4, self._dim * 2.0**-21)  # > 4x float32 dot error bound for unit rows
         mat = self._mat[:n]
-        coarse = _coarse(mat, q)
+        coarse_sims = coarse(mat, q)
         if threshold <= 0.0:
             cand: npt.NDArray[np.intp] | None = None  # all rows
-            cand_sims = coarse
+            cand_sims = coarse_sims
         else:
-            cand = np.flatnonzero(coarse >= threshold / 100.0 - margin)
-            cand_sims = coarse[cand]
+            cand = np.flatnonzero(coarse_sims >= threshold / 100.0 - margin)
+            cand_sims = coarse_sims[cand]
         excluded_row = self._rows.get(exclude) if exclude is not None else None
         # The common case: nothing passed the coarse filter (or only the excluded row).
         if cand is not None and (

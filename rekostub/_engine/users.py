@@ -19,7 +19,8 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
-from rekostub._engine.matcher import _exact_similarities, search_rows
+from rekostub._engine.matcher import _exact_similarities
+from rekostub._engine.scan import search_rows
 from rekostub._engine.model import Collection, User
 
 __all__ = ["search_faces", "search_users", "search_users_by_user", "user_similarity"]

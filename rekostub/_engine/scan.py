@@ -1,0 +1,70 @@
+"""Searching a matrix of unit vectors (a FaceTable's, maybe memory-mapped) for a query.
+
+The steps and guarantees of :meth:`rekostub._engine.matcher.VectorIndex.search`, on any float32
+matrix, with rows to leave out: the coarse float32 product (no BLAS), the margin, the
+``argpartition`` cut, then exact similarities (the determinism contract of
+:mod:`rekostub._engine.matcher`) for the survivors only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from rekostub._engine.matcher import Vector, _exact_similarities, coarse
+
+__all__ = ["margin", "search_rows"]
+
+
+def margin(dim: int) -> float:
+    """The coarse filter's safety margin: > 4x the float32 dot error bound for unit rows."""
+    return max(1e-4, dim * 2.0**-21)
+
+
+def search_rows(
+    mat: npt.NDArray[np.float32],
+    query: Vector,
+    *,
+    threshold: float,
+    limit: int,
+    drop: npt.NDArray[np.intp] | None = None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+    """Rows of ``mat`` that may be among the best ``limit`` with similarity >= ``threshold``.
+
+    Returns ``(rows, exact similarities)``: every row in the true top ``limit`` (ordered by
+    similarity descending, then any key) is there, with its exact :func:`similarity`; the
+    caller orders them by (-similarity, key) and keeps ``limit``. ``drop`` rows never appear.
+    Same steps as :meth:`VectorIndex.search`: coarse filter, ``argpartition`` cut with the
+    margin (ties at the cut all survive), exact similarities of the survivors.
+    """
+    n = mat.shape[0]
+    empty = (np.zeros(0, np.intp), np.zeros(0, np.float32))
+    if n == 0 or limit <= 0:
+        return empty
+    q = np.asarray(query, dtype=np.float32)
+    m = margin(mat.shape[1])
+    sims = coarse(mat, q)
+    if drop is not None and drop.size:
+        sims[drop] = -np.inf
+    cand: npt.NDArray[np.intp] | None
+    if threshold <= 0.0:
+        cand, cand_sims = None, sims
+    else:
+        cand = np.flatnonzero(sims >= threshold / 100.0 - m)
+        if cand.size == 0:
+            return empty
+        cand_sims = sims[cand]
+    if cand_sims.size > limit:
+        pivot = cand_sims.size - limit
+        kth = float(cand_sims[np.argpartition(cand_sims, pivot)[pivot]])
+        if kth - m > 0.0:
+            near = np.flatnonzero(cand_sims >= kth - m)
+            cand = near if cand is None else cand[near]
+    if cand is None:
+        cand = np.arange(n)
+        if drop is not None and drop.size:
+            cand = np.flatnonzero(sims > -np.inf)
+    exact = _exact_similarities(mat[np.sort(cand)] if cand.size > 1 else mat[cand], q)
+    cand = np.sort(cand) if cand.size > 1 else cand
+    keep = exact.astype(np.float64) >= threshold
+    return cand[keep], exact[keep]
