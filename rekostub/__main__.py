@@ -1,4 +1,4 @@
-"""``python -m rekostub demo`` and ``python -m rekostub check FIXTURE``."""
+"""``python -m rekostub demo``, ``check FIXTURE`` and ``pack SRC DEST``."""
 
 from __future__ import annotations
 
@@ -73,11 +73,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     check = commands.add_parser("check", help="validate a fixture file and summarise it")
     check.add_argument("fixture", help="path to a .json/.toml/.yaml fixture")
     serve_cli.add_serve_command(commands)
+    pack = commands.add_parser("pack", help="write a fixture as a packed (memory-mapped) file")
+    pack.add_argument("src", help="the fixture to pack (.json/.toml/.yaml or packed)")
+    pack.add_argument("dest", help="the packed file to write")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve_cli.run(args)
     if args.command == "demo":
         return _demo()
+    if args.command == "pack":
+        from rekostub import FakeRekognition
+
+        print(f"wrote {FakeRekognition(args.src).snapshot(args.dest)}")
+        return 0
     return _check(args.fixture)
 
 

@@ -156,9 +156,6 @@ class _Users(Mapping[str, User]):
             raise KeyError(user_id)
         return self._col._own_user(user_id)
 
-    def get(self, user_id: str, default: Any = None) -> Any:
-        return self[user_id] if user_id in self else default
-
     def __contains__(self, user_id: object) -> bool:
         return isinstance(user_id, str) and self._col.user(user_id) is not None
 
@@ -390,4 +387,3 @@ class Collection:
                 raise KeyError(user_id)
             user = self._users[user_id] = found
         return user
-

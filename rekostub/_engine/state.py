@@ -66,7 +66,7 @@ class State:
                 error.hint = (
                     f"rekostub: collection {collection_id!r} exists in region(s) "
                     f"{', '.join(elsewhere)}, not in {region} (the client's region): create it "
-                    f"there, or give the fixture collection \"region\": \"{region}\""
+                    f'there, or give the fixture collection "region": "{region}"'
                 )
             raise error
         return found

@@ -255,7 +255,9 @@ def build_table(
         ),
         "ext": np.fromiter(
             (
-                -1 if f.external_image_id is None else exts.setdefault(f.external_image_id, len(exts))
+                -1
+                if f.external_image_id is None
+                else exts.setdefault(f.external_image_id, len(exts))
                 for f in faces
             ),
             np.int32,

@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from rekostub._engine.matcher import _exact_similarities
-from rekostub._engine.scan import search_rows
 from rekostub._engine.model import Collection, User
+from rekostub._engine.scan import search_rows
 
 __all__ = ["search_faces", "search_users", "search_users_by_user", "user_similarity"]
 
@@ -49,8 +49,7 @@ def _top(
     order = np.lexsort((table.fid[rows], -sims))[:limit]
     rows, sims = rows[order], sims[order]
     found = [
-        (s, table.face_id(r), col._user_of_row(r))
-        for r, s in zip(rows.tolist(), sims.tolist())
+        (s, table.face_id(r), col._user_of_row(r)) for r, s in zip(rows.tolist(), sims.tolist())
     ]
     if len(col._new):
         wanted = limit + len(skip_new) if not users_only else len(col._new)
@@ -80,7 +79,9 @@ def search_faces(
     return [(face_id, s) for s, face_id, _ in found]
 
 
-def _user_drop(col: Collection, exclude: Optional[User]) -> tuple[npt.NDArray[np.intp], frozenset[str]]:
+def _user_drop(
+    col: Collection, exclude: Optional[User]
+) -> tuple[npt.NDArray[np.intp], frozenset[str]]:
     """Table rows a user search ignores: dead faces, faces on no user, the excluded user's."""
     moved_none = [r for r, u in col._moved.items() if u is None]
     moved_user = [r for r, u in col._moved.items() if u is not None]

@@ -48,6 +48,7 @@ from typing import Any, Callable, Optional, TypeVar
 from rekostub._common.errors import FixtureError
 from rekostub._fixtures.formats import _EXTENSIONS
 from rekostub._fixtures.formats import _parse_text as _parse_text
+from rekostub._fixtures.packed import is_packed, read_packed
 from rekostub._fixtures.parser import _Parser
 from rekostub._fixtures.specs import DEFAULT_ACCOUNT_ID as DEFAULT_ACCOUNT_ID
 from rekostub._fixtures.specs import DEFAULT_FACE_MODEL_VERSION as DEFAULT_FACE_MODEL_VERSION
@@ -200,10 +201,12 @@ def derived(fixture: Fixture, name: str, build: Callable[[Fixture], T]) -> T:
 def _load_file(name: str) -> Fixture:
     path = Path(name)
     ext = path.suffix.lower()
-    if ext not in _EXTENSIONS:
+    packed = is_packed(path)  # by its magic bytes, whatever the extension
+    if ext not in _EXTENSIONS and not packed:
         raise FixtureError(
             f"unsupported file extension {path.suffix or '(none)'!r}: a fixture file is "
-            f"{', '.join(_EXTENSIONS[:-1])} or {_EXTENSIONS[-1]}",
+            f"{', '.join(_EXTENSIONS[:-1])} or {_EXTENSIONS[-1]}, or a packed fixture "
+            f"(python -m rekostub pack SRC DEST)",
             source=name,
         )
     try:
@@ -221,6 +224,10 @@ def _load_file(name: str) -> Fixture:
     if hit is not None:
         return hit
 
+    if packed:
+        fixture = read_packed(resolved, name)
+        _CACHE.put(key, fixture)
+        return fixture
     try:
         text = resolved.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -274,7 +281,8 @@ def load_fixture(source: FixtureSource) -> Fixture:
     - a mapping: checked once per content (a mutated dict is checked again, as a new
       fixture); ``source`` reads ``<dict>``.
     - a path (``str`` / ``os.PathLike``) to a .json, .toml, .yaml or .yml file: parsed once per
-      content; a file changed since (mtime or size) is read again.
+      content; a file changed since (mtime or size) is read again. A packed fixture (any
+      extension, recognised by its first bytes) is opened memory-mapped.
 
     Repeated loads return the same object while it is cached (see the module docstring).
     Raises :class:`~rekostub._common.errors.FixtureError` for any problem.

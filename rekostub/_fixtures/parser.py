@@ -175,8 +175,8 @@ class _Parser(_FaceChecker):
             return default
         if not isinstance(raw, str) or not _REGION(raw):
             self.fail(
-                f"{_show(raw)} is not an AWS region name like \"{DEFAULT_REGION}\" or "
-                f"\"eu-west-1\" (the region whose clients see the collection)",
+                f'{_show(raw)} is not an AWS region name like "{DEFAULT_REGION}" or '
+                f'"eu-west-1" (the region whose clients see the collection)',
                 *parts,
             )
         return raw
@@ -287,13 +287,23 @@ class _Parser(_FaceChecker):
             self.duplicate(cid, faces)
         vectors = self.vectors(cid, faces)
         kinds = [
-            KIND_EMBEDDING if f.embedding is not None else KIND_IDENTITY if f.identity else KIND_SEED
+            KIND_EMBEDDING
+            if f.embedding is not None
+            else KIND_IDENTITY
+            if f.identity
+            else KIND_SEED
             for f in faces
         ]
         raw = {i: f.embedding for i, f in enumerate(faces) if f.embedding is not None}
         table = build_table(
-            cid, faces, vectors, users, [f.seed for f in faces],
-            [f.identity for f in faces], kinds, raw,
+            cid,
+            faces,
+            vectors,
+            users,
+            [f.seed for f in faces],
+            [f.identity for f in faces],
+            kinds,
+            raw,
         )
         return CollectionSpec(cid, version, table, region)
 

@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from rekostub._common.errors import ServiceError
-from rekostub._engine.users import user_similarity
 from rekostub._engine.model import Collection, User
 from rekostub._engine.state import State
+from rekostub._engine.users import user_similarity
 from rekostub._operations.common import user_or_not_found
 from rekostub._operations.idempotency import idempotent
 from rekostub._operations.registry import RequestContext, operation

@@ -6,10 +6,12 @@ import collections
 import copy
 import functools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Optional, Union
+from pathlib import Path
+from typing import Any, Optional, Union, overload
 
 from botocore.model import OperationNotFoundError
 
@@ -23,7 +25,7 @@ from rekostub._operations.registry import OPERATIONS, RequestContext
 from rekostub._service.build import state_from_fixture
 from rekostub._service.calls import DEFAULT_CALL_LOG_SIZE, Call, CallLog, ErrorAnswer
 from rekostub._service.faults import check_code, fault_exception
-from rekostub._service.snapshot import snapshot
+from rekostub._service.snapshot import snapshot, write_snapshot
 from rekostub._validation.request import shape_problems, validate_request
 
 __all__ = ["FakeRekognition"]
@@ -271,11 +273,23 @@ class FakeRekognition:
         with self._lock:
             self._scripted.setdefault(name, collections.deque()).append(entry)
 
-    def snapshot(self) -> dict[str, Any]:
-        """The current state as a fixture dict: ``FakeRekognition(fake.snapshot())`` (or
-        ``stub(fixture=...)``) answers every search exactly as this fake does now."""
+    @overload
+    def snapshot(self) -> dict[str, Any]: ...
+    @overload
+    def snapshot(self, path: Union[str, os.PathLike[str]]) -> Path: ...
+    def snapshot(
+        self, path: Union[str, os.PathLike[str], None] = None
+    ) -> Union[dict[str, Any], Path]:
+        """The current state as a fixture: ``FakeRekognition(fake.snapshot())`` (or
+        ``stub(fixture=...)``) answers every search exactly as this fake does now.
+
+        Without ``path``: a fixture dict. With ``path``: writes a packed fixture file there
+        (opened memory-mapped wherever a fixture path is accepted) and returns its Path.
+        """
         with self._lock:
-            return snapshot(self.state)
+            if path is None:
+                return snapshot(self.state)
+            return write_snapshot(self.state, path)
 
     # -- dispatch (called by the hook) ---------------------------------------------------------
     def handle(self, operation: str, body: Mapping[str, Any], region: str) -> dict[str, Any]:
