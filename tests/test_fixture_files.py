@@ -31,7 +31,7 @@ def test_wrong_extension(tmp_path: Path, name: str) -> None:
     suffix = Path(name).suffix or "(none)"
     assert error_of(str(path)) == (
         f"bad rekostub fixture {path}: unsupported file extension {suffix!r}: a fixture file "
-        "is .json, .toml, .yaml or .yml"
+        "is .json, .toml, .yaml or .yml, or a packed fixture (python -m rekostub pack SRC DEST)"
     )
 
 
