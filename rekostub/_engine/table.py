@@ -176,10 +176,25 @@ class FaceTable:
         return value
 
     def user_code(self, user_id: str) -> Optional[int]:
-        codes: dict[str, int] = self._cached(
-            "codes", lambda: {name: i for i, name in enumerate(self.user_names)}
-        )
-        return codes.get(user_id)
+        """The index of ``user_id`` in ``user_names`` (None: not a fixture user).
+
+        Binary search in a sorted fixed-width bytes array built on first use (a few bytes per
+        user, no Python object per user).
+        """
+
+        def build() -> tuple[npt.NDArray[np.bytes_], IntArray]:
+            names = np.array([u.encode("utf-8") for u in self.user_names], dtype=np.bytes_)
+            order = np.argsort(names, kind="stable").astype(np.int64)
+            return names[order], order
+
+        if not len(self.user_names):
+            return None
+        names, order = self._cached("codes", build)
+        key = user_id.encode("utf-8")
+        i = int(np.searchsorted(names, key))
+        if i < names.shape[0] and bytes(names[i]) == key:
+            return int(order[i])
+        return None
 
     def user_rows(self, code: int) -> IntArray:
         """The rows of user ``code``'s faces, in fixture order."""
@@ -268,5 +283,10 @@ def build_table(
     for array in columns.values():
         array.flags.writeable = False
     return FaceTable(
-        collection_id, columns, tuple(user_names), list(idents), list(exts), raw_embeddings
+        collection_id,
+        columns,
+        StrTable(*StrTable.encode(user_names)),
+        StrTable(*StrTable.encode(list(idents))),
+        StrTable(*StrTable.encode(list(exts))),
+        raw_embeddings,
     )

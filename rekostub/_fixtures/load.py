@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
 from rekostub._common.errors import FixtureError
+from rekostub._common.memory import release_free_memory
 from rekostub._fixtures.formats import _EXTENSIONS
 from rekostub._fixtures.formats import _parse_text as _parse_text
 from rekostub._fixtures.packed import is_packed, read_packed
@@ -79,6 +80,8 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------------------------
 # The cache
 # --------------------------------------------------------------------------------------------
+
+_TRIM_FACES = 20_000  # fixtures this big give their parse's freed memory back
 
 #: How many of the most recently loaded fixtures the cache keeps when nothing else uses them
 #: (tests marked with the same few fixtures, one after the other, reuse them).
@@ -239,6 +242,9 @@ def _load_file(name: str) -> Fixture:
     with gc_paused():
         data = _parse_text(text, ext, name)
         fixture = _Parser(name).document(data, resolved.parent)
+    del data, text
+    if sum(len(c.table) for c in fixture.collections) >= _TRIM_FACES:
+        release_free_memory()  # the parse's temporaries: back to the OS, not kept in RSS
     _CACHE.put(key, fixture)
     return fixture
 
