@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["VectorIndex", "coarse", "grouped_mean", "similarity", "unit_mean"]
+from rekostub._engine.coarse import coarse
+
+__all__ = ["VectorIndex", "grouped_mean", "similarity", "unit_mean"]
 
 Vector = npt.NDArray[np.float32]
 _F64 = npt.NDArray[np.float64]
@@ -174,19 +176,6 @@ def grouped_mean(
         acc[row_groups[sl]] += v64[rows[sl]]
         offset += count
     return _normalize_rows(acc)
-
-
-_COARSE_CHUNK = 1 << 16  # rows per block of the coarse product
-
-
-def coarse(mat: npt.NDArray[np.float32], query: Vector) -> npt.NDArray[np.float32]:
-    """``mat @ query`` in float32 without BLAS (single-threaded einsum loops), in blocks."""
-    n = mat.shape[0]
-    out: npt.NDArray[np.float32] = np.empty(n, dtype=np.float32)
-    for start in range(0, n, _COARSE_CHUNK):
-        stop = min(start + _COARSE_CHUNK, n)
-        np.einsum("ij,j->i", mat[start:stop], query, out=out[start:stop])
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from rekostub._engine.matcher import Vector, _exact_similarities, coarse
+from rekostub._engine.coarse import coarse
+from rekostub._engine.matcher import Vector, _exact_similarities
 
 __all__ = ["margin", "search_rows"]
 
