@@ -290,3 +290,14 @@ def test_list_collections_resumes_after_deletion_and_sees_new_ones() -> None:
         second = c.list_collections(MaxResults=10, NextToken=first["NextToken"])
     assert first["CollectionIds"] == ["a", "b"]
     assert second["CollectionIds"] == ["d", "e"]
+
+
+def test_list_collections_pages_through_the_longest_ids() -> None:
+    ids = [*sorted(f"{'x' * 250}{i:05d}" for i in range(7)), "a" * 255, "short"]
+    c = client()
+    with rekostub.stub():
+        for cid in ids:
+            c.create_collection(CollectionId=cid)
+        pages = list(c.get_paginator("list_collections").paginate(PaginationConfig={"PageSize": 2}))
+    assert all(len(p.get("NextToken", "")) <= 255 for p in pages)
+    assert [cid for p in pages for cid in p["CollectionIds"]] == sorted(ids)

@@ -86,10 +86,14 @@ class State:
     ) -> Optional[Collection]:
         return self.regions.get(region, {}).get(collection_id)
 
-    def collection_ids_after(self, region: str, after: Optional[str]) -> Iterator[str]:
-        """The region's collection ids greater than ``after`` (None: all), ascending."""
+    def collection_ids_after(
+        self, region: str, after: Optional[str], *, inclusive: bool = False
+    ) -> Iterator[str]:
+        """The region's collection ids greater than ``after`` (None: all; ``inclusive``: or
+        equal), ascending."""
         ids = self._sorted.get(region, [])
-        start = 0 if after is None else bisect.bisect_right(ids, after)
+        find = bisect.bisect_left if inclusive else bisect.bisect_right
+        start = 0 if after is None else find(ids, after)
         return (ids[i] for i in range(start, len(ids)))
 
     def collection_arn(self, collection_id: str, region: str) -> str:

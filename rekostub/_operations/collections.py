@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from rekostub._common.errors import ServiceError
@@ -75,7 +77,7 @@ _LIST_SCOPE = token_scope("collections")
 def list_collections(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     after = resume_after(params, _LIST_KIND, _LIST_SCOPE)
     limit = page_limit("ListCollections", params)
-    walk = ((cid, cid) for cid in state.collection_ids_after(ctx.region, after))
+    walk = ((_token_key(cid), cid) for cid in _resume(state, ctx.region, after))
     ids, token = take_page(walk, limit, _LIST_KIND, _LIST_SCOPE)
     cols = state.regions.get(ctx.region, {})
     response: dict[str, Any] = {
@@ -85,3 +87,30 @@ def list_collections(state: State, params: dict[str, Any], ctx: RequestContext) 
     if token is not None:
         response["NextToken"] = token
     return response
+
+
+# A NextToken holds the last id of its page; an id too long for a 255-character token is held
+# as its first 100 characters and a hash ('#' is never in an id).
+_TOKEN_PREFIX = 100
+
+
+def _token_key(collection_id: str) -> str:
+    if len(collection_id) <= _TOKEN_PREFIX:
+        return collection_id
+    digest = hashlib.sha256(collection_id.encode()).hexdigest()[:16]
+    return f"{collection_id[:_TOKEN_PREFIX]}#{digest}"
+
+
+def _resume(state: State, region: str, after: str | None) -> Iterator[str]:
+    """The region's ids after the token's key (a long id: found again by its hash; if it was
+    deleted since, the walk resumes at the first id sharing its prefix: nothing is skipped)."""
+    if after is None or "#" not in after:
+        return state.collection_ids_after(region, after)
+    prefix = after.split("#", 1)[0]
+    group = state.collection_ids_after(region, prefix, inclusive=True)
+    for cid in group:
+        if not cid.startswith(prefix):
+            break
+        if _token_key(cid) == after:
+            return state.collection_ids_after(region, cid)
+    return state.collection_ids_after(region, prefix, inclusive=True)
