@@ -43,7 +43,7 @@ def measure(path: str) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     fixture = fx.load_fixture(path)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    n = len(fixture.collections[0].faces)
+    n = len(fixture.collections[0].table)
     assert fixture.collections[0].vectors.shape[0] == n
     start = time.perf_counter()
     again = fx.load_fixture(path)

@@ -2,7 +2,7 @@
 
 Walks the whole collection through a real boto3 client answered by rekostub, page by page,
 and prints the total seconds and the milliseconds of the first and last pages. Paging resumes
-by binary search (``KeyOrder.after``), so every page costs the same and the walk is linear:
+by binary search in the FaceIds (``Collection.face_ids_after``), so every page costs the same:
 the first and last pages should take about the same time (a quadratic walk would make the
 last page ~100x slower than the first).
 """
