@@ -197,25 +197,6 @@ class Collection:
         self.faces: Mapping[str, Face] = _Faces(self)
         self.users: Mapping[str, User] = _Users(self)
 
-    def copy(self) -> Collection:
-        """An independent copy sharing the table: O(changes), not O(faces)."""
-        new = Collection.__new__(Collection)
-        new.__dict__.update(self.__dict__)
-        new._dead = set(self._dead)
-        new._moved = dict(self._moved)
-        new._new = dict(self._new)
-        new._new_vectors = self._new_vectors.copy()
-        new._new_sorted = list(self._new_sorted)
-        new._users = {
-            k: User(u.user_id, dict(u.face_ids), u.updating_until) for k, u in self._users.items()
-        }
-        new._gone = set(self._gone)
-        new._extra = dict(self._extra)
-        new._extra_sorted = list(self._extra_sorted)
-        new.faces = _Faces(new)
-        new.users = _Users(new)
-        return new
-
     # -- faces ---------------------------------------------------------------------------------
     def row(self, face_id: str) -> Optional[int]:
         """The live table row of ``face_id`` (None: not a fixture face, or deleted)."""

@@ -37,7 +37,9 @@ def _face(face: Face, collection: Collection) -> dict[str, Any]:
 def _collection(col: Collection) -> dict[str, Any]:
     faces = col.faces
     users: dict[str, Any] = {}
-    for user_id, user in col.users.items():
+    for user_id in col.users:
+        user = col.user(user_id)  # read without taking the user over (copy-on-write)
+        assert user is not None
         users[user_id] = {"faces": [_face(faces[f], col) for f in user.face_ids]}
     loose = [_face(face, col) for face in faces.values() if face.user_id is None]
     out = {"face_model_version": col.face_model_version, "users": users, "faces": loose}
