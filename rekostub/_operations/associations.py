@@ -1,8 +1,9 @@
 """AssociateFaces and DisassociateFaces: put faces on a user and take them off.
 
 Both check the whole request first and then change the collection in one step
-(``Collection.associate`` / ``disassociate``, which recompute only that user's vector), so a
-rejected request leaves everything as it was, and SearchUsers sees a change at once.
+(``Collection.associate`` / ``disassociate``: a user is scored by the best of its faces, so
+there is no user vector to recompute), so a rejected request leaves everything as it was, and
+SearchUsers sees a change at once.
 
 Choices where no public source settles the behaviour (docs/behaviour.md, "Users and
 associations" has the rest):

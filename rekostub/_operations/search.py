@@ -1,4 +1,5 @@
-"""SearchUsers: find users close to a face or to another user's vector."""
+"""SearchUsers: find users close to a face or to another user (each user scored by the best of
+its faces, :mod:`rekostub._engine.users`)."""
 
 from __future__ import annotations
 
