@@ -64,13 +64,13 @@ def test_a_miss_in_the_wrong_region_keeps_aws_text_and_says_where_in_the_call_lo
             "ResourceNotFoundException",
             "The collection id: only-east does not exist",
         )
-        note = fake.calls[-1].error.note  # type: ignore[union-attr]
+        note = fake.calls[-1].error.hint  # type: ignore[union-attr]
         assert note is not None
         assert "us-east-1" in note
         assert "ap-south-1" in note
         with pytest.raises(other.exceptions.ResourceNotFoundException):
             other.list_faces(CollectionId="nowhere")
-        assert fake.calls[-1].error.note is None  # type: ignore[union-attr]
+        assert fake.calls[-1].error.hint is None  # type: ignore[union-attr]
 
 
 def test_snapshot_keeps_regions() -> None:
