@@ -10,6 +10,7 @@ after deletions and with the old ``VectorIndex`` on the same vectors.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import boto3
@@ -121,3 +122,10 @@ def test_search_users_equals_the_max_over_faces_reference(loaded: Any) -> None:
                 CollectionId="c", FaceId=faces[q].face_id, UserMatchThreshold=40, MaxUsers=9
             )["UserMatches"]
             assert [(m["User"]["UserId"], m["Similarity"]) for m in got] == want
+
+
+@pytest.mark.parametrize("name", ["", "image:c/u/0", "é漢/x" * 30])
+def test_fast_name_uuid_is_uuid5(name: str) -> None:
+    from rekostub._fixtures.specs import _NAMESPACE, name_uuid
+
+    assert name_uuid(name) == str(uuid.uuid5(_NAMESPACE, name))

@@ -18,6 +18,7 @@ Columns (one row per face, in fixture order):
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +33,7 @@ IntArray = npt.NDArray[np.int64]
 
 #: Namespace of the system-generated user ids that order ListUsers (see :func:`user_key`).
 USER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://rekostub/users")
+_USER_NS = USER_NAMESPACE.bytes
 
 KIND_IDENTITY, KIND_SEED, KIND_EMBEDDING = 0, 1, 2
 
@@ -58,7 +60,10 @@ def user_key(collection_id: str, user_id: str) -> bytes:
     ListUsers is sorted by this name-based UUID (bytes order = its string order): stable for a
     given collection and user, unrelated to creation order or to the UserId's own order.
     """
-    return uuid.uuid5(USER_NAMESPACE, f"{collection_id}/{user_id}").bytes
+    raw = bytearray(hashlib.sha1(_USER_NS + f"{collection_id}/{user_id}".encode()).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5 (as uuid.uuid5 sets it)
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return bytes(raw)
 
 
 class StrTable(Sequence[str]):
@@ -249,8 +254,8 @@ def build_table(
     codes = {name: i for i, name in enumerate(user_names)}
     idents: dict[str, int] = {}
     exts: dict[str, int] = {}
-    fid = np.array([bytes.fromhex(f.face_id.replace("-", "")) for f in faces], dtype="S16")
-    img = np.array([bytes.fromhex(f.image_id.replace("-", "")) for f in faces], dtype="S16")
+    fid = _uuid_column([f.face_id for f in faces])
+    img = _uuid_column([f.image_id for f in faces])
     columns: dict[str, npt.NDArray[Any]] = {
         "fid": fid.reshape(n),
         "img": img.reshape(n),
@@ -290,3 +295,9 @@ def build_table(
         StrTable(*StrTable.encode(list(exts))),
         raw_embeddings,
     )
+
+
+def _uuid_column(ids: list[str]) -> npt.NDArray[np.bytes_]:
+    """UUID strings as an ``S16`` column: one ``bytes.fromhex`` over all of them."""
+    raw = bytes.fromhex("".join(ids).replace("-", ""))
+    return np.frombuffer(raw, dtype="S16").copy() if ids else np.zeros(0, dtype="S16")

@@ -121,10 +121,16 @@ def det_uuid(text: str) -> str:
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_X500, "cn=rekostub")
 
 
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+
+
 def name_uuid(name: str) -> str:
     """A name-based (version 5) UUID for ``name``: AWS's ImageIds are name-based UUIDs too
-    (``56a0ca74-1c83-39dd-...``, version 3), so ImageIds look like theirs."""
-    return str(uuid.uuid5(_NAMESPACE, name))
+    (``56a0ca74-1c83-39dd-...``, version 3), so ImageIds look like theirs.
+
+    Exactly ``str(uuid.uuid5(_NAMESPACE, name))``, ~4x faster (fixtures name one per face)."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def default_face_id(collection_id: str, user_id: Optional[str], index: int) -> str:
