@@ -286,6 +286,16 @@ class Collection:
         rows = self.table.user_rows(code).tolist()
         return User(user_id, dict.fromkeys(self.table.face_id(r) for r in rows))
 
+    def user_status(self, user_id: str, now: float) -> str:
+        """The user's status without building its User (search answers, many users)."""
+        user = self._users.get(user_id)
+        if user is not None:
+            return user.status(now)
+        code = None if user_id in self._gone else self.table.user_code(user_id)
+        if code is None:
+            return "CREATED"
+        return "ACTIVE" if self.table.user_rows(code).size else "CREATED"
+
     def add_user(self, user_id: str) -> User:
         user = User(user_id)
         self._users[user_id] = user

@@ -83,6 +83,8 @@ def _user_drop(
     col: Collection, exclude: Optional[User]
 ) -> tuple[npt.NDArray[np.intp], frozenset[str]]:
     """Table rows a user search ignores: dead faces, faces on no user, the excluded user's."""
+    if not col._moved and not col._dead and exclude is None:  # the common case: no copies
+        return col.table.loose_rows(), frozenset()
     moved_none = [r for r, u in col._moved.items() if u is None]
     moved_user = [r for r, u in col._moved.items() if u is not None]
     parts = [col.dead_rows(), col.table.loose_rows(), np.asarray(moved_none, dtype=np.intp)]

@@ -61,5 +61,4 @@ def user_matches(
 
 
 def _status(col: Collection, user_id: str, ctx: RequestContext) -> str:
-    user = col.user(user_id)
-    return "CREATED" if user is None else user.status(ctx.now)
+    return col.user_status(user_id, ctx.now)
