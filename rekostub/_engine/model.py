@@ -188,7 +188,7 @@ class Collection:
         self._dead_rows: Optional[npt.NDArray[np.intp]] = None  # cache of _dead as an array
         self._moved: dict[int, Optional[str]] = {}  # table row -> its user now
         self._new: dict[str, Face] = {}  # faces indexed since
-        self._new_vectors = VectorIndex(DIM)
+        self._new_vectors = VectorIndex(DIM, capacity=1)  # grows by doubling
         self._new_sorted: list[str] = []  # their ids, sorted
         self._users: dict[str, User] = {}  # users created or changed here
         self._gone: set[str] = set()  # fixture users deleted here
