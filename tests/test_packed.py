@@ -156,3 +156,13 @@ def test_damaged_packed_file_is_a_clear_error(tmp_path: Path) -> None:
         load_fixture(str(cut))
     assert "cannot open this packed fixture" in str(excinfo.value)
     assert "python -m rekostub pack SRC DEST" in str(excinfo.value)
+
+
+def test_packed_fixture_in_the_server(tmp_path: Path) -> None:
+    from server_support import server_client
+
+    path = rekostub.FakeRekognition(STAFF).snapshot(tmp_path / "staff.rkpack")
+    with rekostub.serve(fixture=str(path)) as server:
+        c = server_client(server)
+        found = c.search_users(CollectionId="staff", FaceId=ALICE_1)["UserMatches"]
+    assert [m["User"]["UserId"] for m in found] == ["alice"]
