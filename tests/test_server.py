@@ -160,7 +160,7 @@ def test_state_file_survives_a_restart_and_reset_returns_to_the_fixture(tmp_path
     assert set(json.loads(state.read_text())["collections"]) == {"added", "staff"}
     with rekostub.serve(fixture=STAFF, state=state) as server:
         c = server_client(server)
-        assert c.list_collections()["CollectionIds"] == ["staff", "added"]
+        assert c.list_collections()["CollectionIds"] == ["added", "staff"]  # sorted by id
         users = [u["UserId"] for u in c.list_users(CollectionId="staff")["Users"]]
         assert "dave" not in users
         assert c.search_users(CollectionId="staff", FaceId=ALICE_1)["UserMatches"][0]["User"] == {
@@ -225,6 +225,7 @@ def test_the_endpoint_can_come_from_aws_endpoint_url_rekognition(
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         c = boto3.session.Session().client("rekognition", region_name="sa-east-1")
         assert c.meta.endpoint_url == server.url
-        assert c.list_collections()["CollectionIds"] == ["staff"]
+        # the fixture's collections are in us-east-1: a sa-east-1 client sees none of them
+        assert c.list_collections()["CollectionIds"] == []
         (call,) = server.fake.calls
     assert (call.operation, call.region) == ("ListCollections", "sa-east-1")

@@ -34,7 +34,7 @@ class Running:
 
     def client(self) -> Any:
         return boto3.session.Session(
-            aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_SECRET, region_name="us-west-2"
+            aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_SECRET, region_name="us-east-1"
         ).client("rekognition", endpoint_url=self.url)
 
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
@@ -94,7 +94,7 @@ def test_state_file_is_written_on_shutdown_and_loaded_on_start(tmp_path: Path) -
     assert set(json.loads(state.read_text())["collections"]) == {"staff", "mine"}
     with serving("--fixture", str(fixture), "--state", str(state)) as server:
         c = server.client()
-        assert c.list_collections()["CollectionIds"] == ["staff", "mine"]
+        assert c.list_collections()["CollectionIds"] == ["mine", "staff"]  # sorted by id
         c.delete_collection(CollectionId="staff")
         assert server.stop()[0] == 0
     assert set(json.loads(state.read_text())["collections"]) == {"mine"}
