@@ -8,21 +8,22 @@ import numpy as np
 import numpy.typing as npt
 
 from rekostub._common.errors import ServiceError, invalid_parameter
-from rekostub._engine.model import Collection, Face, User
+from rekostub._engine.model import Collection, User
 from rekostub._engine.users import search_users, search_users_by_user
 from rekostub._operations.registry import RequestContext
 
-__all__ = ["Vector", "face_or_invalid", "user_matches", "user_or_not_found"]
+__all__ = ["Vector", "user_matches", "user_or_not_found", "vector_or_invalid"]
 
 Vector = npt.NDArray[np.float32]
 
 
-def face_or_invalid(col: Collection, face_id: str) -> Face:
-    """The face, or AWS's InvalidParameterException for a FaceId not in the collection."""
-    face = col.faces.get(face_id)
-    if face is None:
-        raise invalid_parameter("faceId was not found in the collection.")
-    return face
+def vector_or_invalid(col: Collection, face_id: str) -> Vector:
+    """The face's vector, or AWS's InvalidParameterException for a FaceId not in the
+    collection (no Face record is built: searches need only the vector)."""
+    try:
+        return col.vector(face_id)
+    except KeyError:
+        raise invalid_parameter("faceId was not found in the collection.") from None
 
 
 def user_or_not_found(col: Collection, user_id: str) -> User:

@@ -11,7 +11,7 @@ from rekostub._common.names import service_model
 from rekostub._engine.model import Collection
 from rekostub._engine.state import State
 from rekostub._engine.users import search_faces as search_faces_in
-from rekostub._operations.common import face_or_invalid, user_or_not_found
+from rekostub._operations.common import user_or_not_found, vector_or_invalid
 from rekostub._operations.registry import RequestContext, operation
 from rekostub._operations.render import (
     face_matches,
@@ -106,12 +106,11 @@ def _max_faces() -> int:
 @operation("SearchFaces")
 def search_faces(state: State, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     col = state.collection(params["CollectionId"], ctx.region)
-    face_id = face_or_invalid(col, params["FaceId"]).face_id
+    face_id = params["FaceId"]
+    query = vector_or_invalid(col, face_id)
     threshold = float(params.get("FaceMatchThreshold", 80.0))
     limit = int(params.get("MaxFaces", _max_faces()))
-    found = search_faces_in(
-        col, col.vector(face_id), threshold=threshold, limit=limit, exclude=face_id
-    )
+    found = search_faces_in(col, query, threshold=threshold, limit=limit, exclude=face_id)
     return {
         "SearchedFaceId": face_id,
         "FaceMatches": face_matches(col, found),

@@ -7,7 +7,7 @@ from typing import Any
 
 from rekostub._common.errors import invalid_parameter
 from rekostub._engine.state import State
-from rekostub._operations.common import face_or_invalid, user_matches, user_or_not_found
+from rekostub._operations.common import user_matches, user_or_not_found, vector_or_invalid
 from rekostub._operations.registry import RequestContext, operation
 
 __all__ = ["search_users"]
@@ -26,7 +26,7 @@ def search_users(state: State, params: dict[str, Any], ctx: RequestContext) -> d
     limit = int(params.get("MaxUsers", 500))
     response: dict[str, Any] = {}
     if face_id is not None:
-        query = col.vector(face_or_invalid(col, face_id).face_id)
+        query = vector_or_invalid(col, face_id)
         matches = user_matches(col, query, threshold, limit, ctx)
         response["SearchedFace"] = {"FaceId": face_id}
     else:
