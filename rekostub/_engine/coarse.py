@@ -35,6 +35,9 @@ def _product(
 def coarse(mat: npt.NDArray[np.float32], query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """``mat @ query`` in float32 (each row's dot product; no BLAS)."""
     n = mat.shape[0]
+    if n <= _CHUNK:  # one block (and no wrapper loop: small searches are per-call cost)
+        small: npt.NDArray[np.float32] = np.einsum("ij,j->i", mat, query)
+        return small
     out: npt.NDArray[np.float32] = np.empty(n, dtype=np.float32)
     parts = min(_MAX_THREADS, n // _THREAD_ROWS)
     if parts <= 1:

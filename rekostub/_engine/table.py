@@ -154,7 +154,7 @@ class FaceTable:
         key = id_bytes(face_id)
         if key is None or not len(self):
             return None
-        i = int(np.searchsorted(self.sorted_fid, key))
+        i = int(self.sorted_fid.searchsorted(key))
         if i < len(self) and bytes(self.sorted_fid[i]).ljust(16, b"\0") == key:
             return int(self.order[i])
         return None
@@ -196,7 +196,7 @@ class FaceTable:
             return None
         names, order = self._cached("codes", build)
         key = user_id.encode("utf-8")
-        i = int(np.searchsorted(names, key))
+        i = int(names.searchsorted(key))
         if i < names.shape[0] and bytes(names[i]) == key:
             return int(order[i])
         return None

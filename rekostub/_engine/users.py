@@ -46,11 +46,13 @@ def _top(
     """(similarity, face id, user id) of the best ``limit`` faces, by (-similarity, face id)."""
     table = col.table
     rows, sims = search_rows(table.vec, query, threshold=threshold, limit=limit, drop=drop)
-    order = np.lexsort((table.fid[rows], -sims))[:limit]
-    rows, sims = rows[order], sims[order]
-    found = [
-        (s, table.face_id(r), col._user_of_row(r)) for r, s in zip(rows.tolist(), sims.tolist())
-    ]
+    found: list[tuple[float, str, Optional[str]]] = []
+    if rows.size:
+        order = np.lexsort((table.fid[rows], -sims))[:limit]
+        rows, sims = rows[order], sims[order]
+        found = [
+            (s, table.face_id(r), col._user_of_row(r)) for r, s in zip(rows.tolist(), sims.tolist())
+        ]
     if len(col._new):
         wanted = limit + len(skip_new) if not users_only else len(col._new)
         for face_id, s in col._new_vectors.search(query, threshold=threshold, limit=wanted):
@@ -83,8 +85,11 @@ def _user_drop(
     col: Collection, exclude: Optional[User]
 ) -> tuple[npt.NDArray[np.intp], frozenset[str]]:
     """Table rows a user search ignores: dead faces, faces on no user, the excluded user's."""
-    if not col._moved and not col._dead and exclude is None:  # the common case: no copies
-        return col.table.loose_rows(), frozenset()
+    if not col._moved and not col._dead:  # the common case: no changes to the fixture faces
+        if exclude is None:
+            return col.table.loose_rows(), frozenset()
+        rows = _rows(col, exclude.face_ids)
+        return np.concatenate((col.table.loose_rows(), rows)), frozenset(exclude.face_ids)
     moved_none = [r for r, u in col._moved.items() if u is None]
     moved_user = [r for r, u in col._moved.items() if u is not None]
     parts = [col.dead_rows(), col.table.loose_rows(), np.asarray(moved_none, dtype=np.intp)]
@@ -110,6 +115,17 @@ def search_users(
     if limit <= 0:
         return []
     drop, skip = _user_drop(col, exclude)
+    return _ranked_users(col, query, threshold, limit, drop, skip)
+
+
+def _ranked_users(
+    col: Collection,
+    query: Vector,
+    threshold: float,
+    limit: int,
+    drop: npt.NDArray[np.intp],
+    skip: frozenset[str],
+) -> list[tuple[str, float]]:
     faces = _top(col, query, threshold, limit * _MAX_FACES_PER_USER, drop, skip, users_only=True)
     best: dict[str, float] = {}
     for s, _, user_id in faces:  # by similarity descending: the first is the user's maximum
@@ -123,10 +139,14 @@ def search_users_by_user(
     col: Collection, user: User, *, threshold: float, limit: int
 ) -> list[tuple[str, float]]:
     """Users by the maximum similarity over every pair of their faces and ``user``'s."""
+    if limit <= 0:
+        return []
+    drop, skip = _user_drop(col, user)  # once for all of the user's faces
     best: dict[str, float] = {}
     for face_id in user.face_ids:
-        query = col.vector(face_id)
-        for user_id, s in search_users(col, query, threshold=threshold, limit=limit, exclude=user):
+        row = col.row(face_id)
+        query = col.table.vec[row] if row is not None else col.vector(face_id)
+        for user_id, s in _ranked_users(col, query, threshold, limit, drop, skip):
             if s > best.get(user_id, -1.0):
                 best[user_id] = s
     ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
