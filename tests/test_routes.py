@@ -39,7 +39,7 @@ import boto3
 
 print("boot hook ran:", "_rekostub_boot" in sys.modules or "rekostub" in sys.modules)
 first = boto3.client("rekognition", region_name="us-east-1", endpoint_url=sys.argv[1])
-second = boto3.session.Session().client("rekognition", region_name="eu-west-1")
+second = boto3.session.Session().client("rekognition", region_name="us-east-1")  # fixture region
 r = first.search_users(CollectionId="staff", FaceId=sys.argv[2])
 print(r["UserMatches"][0]["User"]["UserId"])
 print(second.list_collections()["CollectionIds"])
