@@ -179,11 +179,11 @@ class Collection:
         region: str = DEFAULT_REGION,
         table: Optional[FaceTable] = None,
     ) -> None:
-        self.collection_id = collection_id
-        self.face_model_version = face_model_version
-        self.created = created or _dt.datetime.now(_dt.timezone.utc)
-        self.region = region
-        self.table = table if table is not None else empty_table(collection_id)
+        self.collection_id: str = collection_id
+        self.face_model_version: str = face_model_version
+        self.created: _dt.datetime = created or _dt.datetime.now(_dt.timezone.utc)
+        self.region: str = region
+        self.table: FaceTable = table if table is not None else empty_table(collection_id)
         self._dead: set[int] = set()  # deleted table rows
         self._dead_rows: Optional[npt.NDArray[np.intp]] = None  # cache of _dead as an array
         self._moved: dict[int, Optional[str]] = {}  # table row -> its user now

@@ -28,7 +28,7 @@ class State:
         self.regions: dict[str, dict[str, Collection]] = {}
         #: region -> sorted collection ids (ListCollections' order)
         self._sorted: dict[str, list[str]] = {}
-        self.account_id = account_id
+        self.account_id: str = account_id
         #: Seconds users read UPDATING after (Dis)AssociateFaces (0: until the next call).
         self.updating_seconds = float(updating_seconds)
         #: ClientRequestToken replay: (operation, token) -> (params without token, response).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any, Callable, Optional, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, cast
 
 from rekostub._entry.activation import (
     Activation,
@@ -19,6 +19,9 @@ from rekostub._entry.activation import (
 from rekostub._entry.decorate import decorate
 from rekostub._fixtures.load import FixtureSource
 from rekostub._service.fake import FakeRekognition
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 __all__ = ["stub"]
 
@@ -49,7 +52,7 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
 
     def __init__(
         self,
-        *clients: Any,
+        *clients: BaseClient,
         fixture: FixtureSource = None,
         fake: Optional[FakeRekognition] = None,
     ) -> None:

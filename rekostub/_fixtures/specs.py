@@ -59,10 +59,10 @@ class CollectionSpec:
     def __init__(
         self, collection_id: str, face_model_version: str, table: FaceTable, region: str
     ) -> None:
-        self.collection_id = collection_id
-        self.face_model_version = face_model_version
-        self.table = table
-        self.region = region
+        self.collection_id: str = collection_id
+        self.face_model_version: str = face_model_version
+        self.table: FaceTable = table
+        self.region: str = region
 
     @property
     def users(self) -> tuple[str, ...]:

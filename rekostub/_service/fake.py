@@ -117,7 +117,7 @@ class FakeRekognition:
         self.state: State = state_from_fixture(self._fixture)
         self._overrides = (account_id, updating_seconds)
         self._apply_overrides()
-        self.calls = CallLog(call_log_size)
+        self.calls: CallLog = CallLog(call_log_size)
         self._faults: dict[str, collections.deque[tuple[str, Optional[str]]]] = {}
         self._scripted: dict[str, collections.deque[Scripted]] = {}
         self._lock = threading.RLock()
