@@ -36,7 +36,8 @@ from rekostub._images.codec import (  # noqa: E402
     read_faces,
 )
 
-Resampling = Image.Resampling
+# Image.Resampling is Pillow >= 9.1; 9.0 has the same filters on Image itself.
+Resampling: Any = getattr(Image, "Resampling", Image)
 
 
 # ------------------------------------------------------------------------------------------

@@ -14,10 +14,13 @@ import rekostub
 
 
 def capture_raw(client: Any) -> list[dict[str, Any]]:
-    """Record every raw HTTP answer (status, headers, body) botocore parses for ``client``."""
+    """Record every raw HTTP answer (status, headers, body) botocore parsed for ``client``
+    (``response-received``: in every botocore rekostub supports, unlike ``before-parse``)."""
     seen: list[dict[str, Any]] = []
 
-    def record(response_dict: dict[str, Any], **_: Any) -> None:
+    def record(response_dict: Any = None, **_: Any) -> None:
+        if response_dict is None:  # no HTTP answer (an exception before one)
+            return
         seen.append(
             {
                 "status": response_dict["status_code"],
@@ -26,7 +29,7 @@ def capture_raw(client: Any) -> list[dict[str, Any]]:
             }
         )
 
-    client.meta.events.register("before-parse.rekognition.*", record)
+    client.meta.events.register("response-received.rekognition.*", record)
     return seen
 
 
