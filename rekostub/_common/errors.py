@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -63,14 +64,31 @@ class RekostubError(Exception):
 
 
 class FixtureError(RekostubError, ValueError):
-    """A fixture could not be loaded. Names the source, the path inside it, and what is wrong."""
+    """A fixture could not be loaded. Names the source, the path inside it, and what is wrong.
+
+    A fixture with several problems raises one FixtureError listing them all: ``problems``
+    holds one FixtureError per problem (just this one when there is one), each with its own
+    ``path`` and ``problem``.
+    """
 
     def __init__(self, problem: str, *, source: str = "<dict>", path: str = "") -> None:
         where = f"{source}: {path}" if path else source
         super().__init__(f"bad rekostub fixture {where}: {problem}")
-        self.source = source
-        self.path = path
-        self.problem = problem
+        self.source: str = source
+        self.path: str = path
+        self.problem: str = problem
+        self.problems: tuple[FixtureError, ...] = (self,)
+
+    @classmethod
+    def of(cls, problems: Sequence[FixtureError]) -> FixtureError:
+        """One error for every problem found: the problem itself when there is only one."""
+        found = [one for error in problems for one in error.problems]
+        if len(found) == 1:
+            return found[0]
+        lines = "".join(f"\n  {p.path or '(the file)'}: {p.problem}" for p in found)
+        error = cls(f"{len(found)} problems:{lines}", source=found[0].source)
+        error.problems = tuple(found)
+        return error
 
 
 class NotEmulatedError(RekostubError, NotImplementedError):

@@ -61,16 +61,22 @@ _new = object.__new__
 class _FaceChecker:
     """Reports problems and checks faces for :class:`rekostub._fixtures.parser._Parser`."""
 
-    __slots__ = ("_embedded", "_seeds", "source")
+    __slots__ = ("_embedded", "_seeds", "problems", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
+        #: Every problem found so far: a part that fails is noted and checking goes on.
+        self.problems: list[FixtureError] = []
         self._seeds: dict[str, int] = {}  # identity -> identity_seed(identity)
         self._embedded = 0  # faces with an embedding in the current collection
 
     # -- errors ------------------------------------------------------------------------------
     def fail(self, problem: str, *parts: PathPart) -> NoReturn:
         raise FixtureError(problem, source=self.source, path=_render(parts))
+
+    def note(self, error: FixtureError) -> None:
+        """Keep a problem and go on checking the parts that do not depend on it."""
+        self.problems.append(error)
 
     def unknown_key(
         self, obj: Mapping[Any, Any], allowed: frozenset[str], *parts: PathPart

@@ -2,7 +2,9 @@
 
 :class:`_Parser` checks the top level, the options, each collection and its users, and finds
 duplicate face ids; each face and the vectors are :class:`rekostub._fixtures.faces._FaceChecker`'s.
-Specs are built locally and returned only when the whole document is valid.
+Specs are built locally and returned only when the whole document is valid. A problem in one
+part (an option, a collection's header, a user, a face) is noted and the other parts are still
+checked, so one FixtureError lists every problem (:meth:`FixtureError.of`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
+from rekostub._common.errors import FixtureError
 from rekostub._engine.table import KIND_EMBEDDING, KIND_IDENTITY, KIND_SEED, build_table
 from rekostub._fixtures.faces import _FaceChecker
 from rekostub._fixtures.specs import (
@@ -66,8 +69,12 @@ class _Parser(_FaceChecker):
                 f"the top level must be an object with 'collections', 'options' and/or "
                 f"'images', not {_kind(data)} ({_show(data)})"
             )
+        note = self.note
         if not data.keys() <= _TOP_KEYS:
-            self.unknown_key(data, _TOP_KEYS)
+            try:
+                self.unknown_key(data, _TOP_KEYS)
+            except FixtureError as exc:
+                note(exc)
 
         options = self.options(data.get("options"))
 
@@ -75,100 +82,144 @@ class _Parser(_FaceChecker):
         if images is None:
             images = {}
         elif not isinstance(images, Mapping):
-            self.need_mapping(images, "images", "images")
+            try:
+                self.need_mapping(images, "images", "images")
+            except FixtureError as exc:
+                note(exc)
 
         raw_collections = data.get("collections")
         if raw_collections is None:
             raw_collections = {}
         elif not isinstance(raw_collections, Mapping):
-            self.need_mapping(
-                raw_collections, "collections (collection id -> collection)", "collections"
-            )
-        region = self.region(data.get("region"), DEFAULT_REGION, "region")
-        collections = tuple(
-            self.collection(cid, raw, region) for cid, raw in raw_collections.items()
-        )
+            try:
+                self.need_mapping(
+                    raw_collections, "collections (collection id -> collection)", "collections"
+                )
+            except FixtureError as exc:
+                note(exc)
+            raw_collections = {}
+        region = DEFAULT_REGION
+        try:
+            region = self.region(data.get("region"), DEFAULT_REGION, "region")
+        except FixtureError as exc:
+            note(exc)
+        collections: list[CollectionSpec] = []
+        keys: list[object] = []
+        for key, raw in raw_collections.items():
+            try:
+                spec = self.collection(key, raw, region)
+            except FixtureError as exc:
+                note(exc)
+            else:
+                if spec is not None:
+                    collections.append(spec)
+                    keys.append(key)
         seen: dict[tuple[str, str], object] = {}
-        for key, spec in zip(raw_collections, collections):
+        for key, spec in zip(keys, collections):
             first = seen.setdefault((spec.region, spec.collection_id), key)
             if first != key:
-                self.fail(
-                    f"collection {spec.collection_id!r} is defined twice in region "
-                    f"{spec.region!r} (also as {first!r}): give one of them another region",
-                    "collections",
-                    key,
-                )
+                try:
+                    self.fail(
+                        f"collection {spec.collection_id!r} is defined twice in region "
+                        f"{spec.region!r} (also as {first!r}): give one of them another region",
+                        "collections",
+                        key,
+                    )
+                except FixtureError as exc:
+                    note(exc)
+        if self.problems:
+            raise FixtureError.of(self.problems)
         return Fixture(
             source=self.source,
-            collections=collections,
+            collections=tuple(collections),
             options=options,
             images=images,
             base_dir=base_dir,
         )
 
     def options(self, raw: object) -> dict[str, Any]:
+        """The options with their defaults; each bad option is noted (its default is kept)."""
+        out: dict[str, Any] = {
+            "updating_seconds": 0.0,
+            "account_id": DEFAULT_ACCOUNT_ID,
+            "undescribed_images": "no_faces",
+        }
         if raw is None:
-            raw = {}
-        elif not isinstance(raw, Mapping):
-            self.need_mapping(raw, "options", "options")
+            return out
+        try:
+            if not isinstance(raw, Mapping):
+                self.need_mapping(raw, "options", "options")
+        except FixtureError as exc:
+            self.note(exc)
+            return out
         if not raw.keys() <= _OPTION_KEYS:
-            self.unknown_key(raw, _OPTION_KEYS, "options")
+            try:
+                self.unknown_key(raw, _OPTION_KEYS, "options")
+            except FixtureError as exc:
+                self.note(exc)
+        for name, check in (
+            ("updating_seconds", self.updating_seconds),
+            ("account_id", self.account_id),
+            ("undescribed_images", self.undescribed_images),
+            ("images_outside_folder", self.images_outside_folder),
+        ):
+            value = raw.get(name)
+            if value is None:
+                continue
+            try:
+                out[name] = check(value)
+            except FixtureError as exc:
+                self.note(exc)
+        if not out.get("images_outside_folder"):
+            out.pop("images_outside_folder", None)  # present only when true
+        return out
 
-        seconds = raw.get("updating_seconds")
-        if seconds is None:
-            seconds = 0.0
-        elif not _is_finite_number(seconds) or seconds < 0:
-            self.fail(
-                f"{_show(seconds)} is not a number of seconds >= 0 (how long a user reads "
-                f"UPDATING after AssociateFaces/DisassociateFaces; 0 = ACTIVE at once)",
-                "options",
-                "updating_seconds",
-            )
-        account = raw.get("account_id")
-        if account is None:
-            account = DEFAULT_ACCOUNT_ID
-        elif not isinstance(account, str):
+    def updating_seconds(self, seconds: object) -> float:
+        if _is_finite_number(seconds) and seconds >= 0:  # type: ignore[operator]
+            return float(seconds)  # type: ignore[arg-type]
+        self.fail(
+            f"{_show(seconds)} is not a number of seconds >= 0 (how long a user reads "
+            f"UPDATING after AssociateFaces/DisassociateFaces; 0 = ACTIVE at once)",
+            "options",
+            "updating_seconds",
+        )
+
+    def account_id(self, account: object) -> str:
+        if not isinstance(account, str):
             self.fail(
                 f"{_show(account)} is {_kind(account)}: write the account id as a string of "
                 f'12 digits in quotes, like "{DEFAULT_ACCOUNT_ID}"',
                 "options",
                 "account_id",
             )
-        elif not _ACCOUNT_ID(account):
+        if not _ACCOUNT_ID(account):
             self.fail(
                 f"{_show(account)} is not an AWS account id: use exactly 12 digits, "
                 f'like "{DEFAULT_ACCOUNT_ID}"',
                 "options",
                 "account_id",
             )
-        undescribed = raw.get("undescribed_images")
-        if undescribed is None:
-            undescribed = "no_faces"
-        elif undescribed not in _UNDESCRIBED_IMAGES:
+        return account
+
+    def undescribed_images(self, undescribed: object) -> str:
+        if not isinstance(undescribed, str) or undescribed not in _UNDESCRIBED_IMAGES:
             self.fail(
                 f"{_show(undescribed)} is not one of {', '.join(map(repr, _UNDESCRIBED_IMAGES))} "
                 f"(what an image shows that neither the images section nor face codes describe)",
                 "options",
                 "undescribed_images",
             )
-        outside = raw.get("images_outside_folder")
-        if outside is None:
-            outside = False
-        elif not isinstance(outside, bool):
+        return undescribed
+
+    def images_outside_folder(self, outside: object) -> bool:
+        if not isinstance(outside, bool):
             self.fail(
                 f"{_show(outside)} is not true or false (may the images section name files "
                 f"outside the fixture file's folder?)",
                 "options",
                 "images_outside_folder",
             )
-        options: dict[str, Any] = {
-            "updating_seconds": float(seconds),
-            "account_id": account,
-            "undescribed_images": undescribed,
-        }
-        if outside:
-            options["images_outside_folder"] = True
-        return options
+        return outside
 
     def region(self, raw: object, default: str, *parts: PathPart) -> str:
         if raw is None:
@@ -182,7 +233,8 @@ class _Parser(_FaceChecker):
         return raw
 
     # -- one collection ----------------------------------------------------------------------
-    def collection(self, key: object, raw: object, default_region: str) -> CollectionSpec:
+    def collection(self, key: object, raw: object, default_region: str) -> Optional[CollectionSpec]:
+        """The collection's spec, or None when it has problems (each noted)."""
         cid = key
         if isinstance(raw, Mapping) and raw.get("collection_id") is not None:
             cid = raw["collection_id"]  # the key is then only a label (same id, other regions)
@@ -203,38 +255,55 @@ class _Parser(_FaceChecker):
             raw = {}
         elif not isinstance(raw, Mapping):
             self.need_mapping(raw, "a collection", "collections", cid)
+        problems = self.problems
+        before = len(problems)
+        note = problems.append
         if not raw.keys() <= _COLLECTION_KEYS:
-            self.unknown_key(raw, _COLLECTION_KEYS, "collections", cid)
+            try:
+                self.unknown_key(raw, _COLLECTION_KEYS, "collections", cid)
+            except FixtureError as exc:
+                note(exc)
 
         version = raw.get("face_model_version")
         if version is None:
             version = DEFAULT_FACE_MODEL_VERSION
         elif not isinstance(version, str) or not version:
             hint = f': write it in quotes, "{version}"' if _is_number(version) else ""
-            self.fail(
-                f'{_show(version)} is not a non-empty string{hint} (like "7.0" or "6.0")',
-                "collections",
-                cid,
-                "face_model_version",
+            note(
+                FixtureError(
+                    f'{_show(version)} is not a non-empty string{hint} (like "7.0" or "6.0")',
+                    source=self.source,
+                    path=_render(("collections", cid, "face_model_version")),
+                )
             )
 
         users_raw = raw.get("users")
         if users_raw is None:
             users_raw = {}
         elif not isinstance(users_raw, Mapping):
-            self.need_mapping(users_raw, "users (user id -> user)", "collections", cid, "users")
+            try:
+                self.need_mapping(users_raw, "users (user id -> user)", "collections", cid, "users")
+            except FixtureError as exc:
+                note(exc)
+            users_raw = {}
         loose_raw = raw.get("faces")
         if loose_raw is None:
             loose_raw = ()
         elif not isinstance(loose_raw, (list, tuple)):
-            self.fail(
-                f"faces must be a list of faces, not {_kind(loose_raw)} ({_show(loose_raw)})",
-                "collections",
-                cid,
-                "faces",
+            note(
+                FixtureError(
+                    f"faces must be a list of faces, not {_kind(loose_raw)} ({_show(loose_raw)})",
+                    source=self.source,
+                    path=_render(("collections", cid, "faces")),
+                )
             )
+            loose_raw = ()
 
-        region = self.region(raw.get("region"), default_region, "collections", key, "region")
+        region = default_region
+        try:
+            region = self.region(raw.get("region"), default_region, "collections", key, "region")
+        except FixtureError as exc:
+            note(exc)
         users = tuple(users_raw)
         self.check_user_ids(cid, users)
         self._embedded = 0
@@ -244,45 +313,24 @@ class _Parser(_FaceChecker):
         for uid, user in users_raw.items():
             if user is None:
                 continue
-            if type(user) is not dict and not isinstance(user, Mapping):
-                self.fail(
-                    f'a user must be an object like {{"faces": [...]}} (or {{}} / null for a '
-                    f"user without faces), not {_kind(user)} ({_show(user)})",
-                    "collections",
-                    cid,
-                    "users",
-                    uid,
-                )
-            if not user.keys() <= _USER_KEYS:
-                self.unknown_key(user, _USER_KEYS, "collections", cid, "users", uid)
-            user_faces = user.get("faces")
-            if user_faces is None:
+            try:
+                user_faces = self.user_faces(cid, uid, user)
+            except FixtureError as exc:
+                note(exc)
                 continue
-            if type(user_faces) is not list and not isinstance(user_faces, tuple):
-                self.fail(
-                    f"faces must be a list of faces, not {_kind(user_faces)} ({_show(user_faces)})",
-                    "collections",
-                    cid,
-                    "users",
-                    uid,
-                    "faces",
-                )
-            if len(user_faces) > MAX_FACES_PER_USER:
-                self.fail(
-                    f"a user holds at most {MAX_FACES_PER_USER} faces (Rekognition's quota); "
-                    f"this one lists {len(user_faces)}: move the rest to the collection's "
-                    f"'faces' or to another user",
-                    "collections",
-                    cid,
-                    "users",
-                    uid,
-                    "faces",
-                )
             for index, raw_face in enumerate(user_faces):
-                add(face(raw_face, cid, uid, index))
+                try:
+                    add(face(raw_face, cid, uid, index))
+                except FixtureError as exc:
+                    note(exc)
         for index, raw_face in enumerate(loose_raw):
-            add(face(raw_face, cid, None, index))
+            try:
+                add(face(raw_face, cid, None, index))
+            except FixtureError as exc:
+                note(exc)
 
+        if len(problems) > before:  # the specs are incomplete: no duplicates or vectors
+            return None
         if len({f.face_id for f in faces}) != len(faces):
             self.duplicate(cid, faces)
         vectors = self.vectors(cid, faces)
@@ -307,6 +355,44 @@ class _Parser(_FaceChecker):
         )
         return CollectionSpec(cid, version, table, region)
 
+    def user_faces(self, cid: str, uid: object, user: object) -> Any:
+        """A user's raw faces (checked: a list of at most 100), or () for a user without."""
+        if type(user) is not dict and not isinstance(user, Mapping):
+            self.fail(
+                f'a user must be an object like {{"faces": [...]}} (or {{}} / null for a '
+                f"user without faces), not {_kind(user)} ({_show(user)})",
+                "collections",
+                cid,
+                "users",
+                uid,
+            )
+        if not user.keys() <= _USER_KEYS:
+            self.unknown_key(user, _USER_KEYS, "collections", cid, "users", uid)
+        user_faces = user.get("faces")
+        if user_faces is None:
+            return ()
+        if type(user_faces) is not list and not isinstance(user_faces, tuple):
+            self.fail(
+                f"faces must be a list of faces, not {_kind(user_faces)} ({_show(user_faces)})",
+                "collections",
+                cid,
+                "users",
+                uid,
+                "faces",
+            )
+        if len(user_faces) > MAX_FACES_PER_USER:
+            self.fail(
+                f"a user holds at most {MAX_FACES_PER_USER} faces (Rekognition's quota); "
+                f"this one lists {len(user_faces)}: move the rest to the collection's "
+                f"'faces' or to another user",
+                "collections",
+                cid,
+                "users",
+                uid,
+                "faces",
+            )
+        return user_faces
+
     def check_user_ids(self, cid: str, users: tuple[Any, ...]) -> None:
         """All user ids at once: one regex over the joined ids; the culprit found if it fails."""
         if not users:
@@ -320,23 +406,29 @@ class _Parser(_FaceChecker):
             if joined.count("\n") == len(users) - 1 and _USER_IDS(joined):
                 return
         for uid in users:
-            if type(uid) is not str:
-                self.fail(
-                    f"user id {_show(uid)} is {_kind(uid)}: write it as a string in quotes",
-                    "collections",
-                    cid,
-                    "users",
-                    uid,
-                )
-            if not _USER_ID(uid):
-                self.fail(
-                    f"{uid!r} is not a valid UserId: use 1-128 characters from a-z, A-Z, 0-9, "
-                    f"'_', '.', '-' and ':'",
-                    "collections",
-                    cid,
-                    "users",
-                    uid,
-                )
+            try:
+                self.check_user_id(cid, uid)
+            except FixtureError as exc:
+                self.note(exc)
+
+    def check_user_id(self, cid: str, uid: object) -> None:
+        if type(uid) is not str:
+            self.fail(
+                f"user id {_show(uid)} is {_kind(uid)}: write it as a string in quotes",
+                "collections",
+                cid,
+                "users",
+                uid,
+            )
+        if not _USER_ID(uid):
+            self.fail(
+                f"{uid!r} is not a valid UserId: use 1-128 characters from a-z, A-Z, 0-9, "
+                f"'_', '.', '-' and ':'",
+                "collections",
+                cid,
+                "users",
+                uid,
+            )
 
     def duplicate(self, cid: str, faces: list[FaceSpec]) -> NoReturn:
         """Report the first face id used twice (found only once we know there is one)."""
