@@ -36,8 +36,7 @@ from rekostub._images.codec import (  # noqa: E402
     read_faces,
 )
 
-# Image.Resampling is Pillow >= 9.1; 9.0 has the same filters on Image itself.
-Resampling: Any = getattr(Image, "Resampling", Image)
+Resampling = Image.Resampling
 
 
 # ------------------------------------------------------------------------------------------
