@@ -15,8 +15,8 @@ identity string or ``{"identity": "alice" | "identity_seed": 123, "similarity": 
 Faces without boxes are laid out in rows of ten, each smaller than the one before (so the first
 listed is the largest); quality defaults to Brightness 90, Sharpness 90.
 
-The section is checked once per Fixture object, when the first fake is built from it: the
-first problem raises FixtureError naming ``images.<ref>.faces[0].box`` and so on.
+The section is checked once per Fixture object, when the first fake is built from it: one
+FixtureError lists the problem of every bad entry, naming ``images.<ref>.faces[0].box`` and so on.
 """
 
 from __future__ import annotations
@@ -160,32 +160,48 @@ class _SectionParser:
         by_s3: dict[S3Key, ImageEntry] = {}
         section: dict[str, Any] = {}
         first: dict[Union[str, S3Key], str] = {}
+        problems: list[FixtureError] = []
         for ref, raw in self.raw.items():
-            value = self.entry(ref, raw)
-            faces = self.faces(value.get("faces"), ref)
-            out: dict[str, Any] = {} if faces is None else {"faces": [_face_out(f) for f in faces]}
-            key: Union[str, S3Key]
-            if ref.startswith("s3://"):
-                key = self.s3_key(ref)
-                by_s3[key] = self.s3_entry(ref, value, faces, out)
-                section[ref] = out
-            elif ref.startswith("sha256:"):
-                key = ref[7:].lower()
-                if len(key) != 64 or not set(key) <= _HEX:
-                    raise self.fail(
-                        "sha256:<hex> needs the 64 hex digits of the image's SHA-256", ref
-                    )
-                by_sha[key] = ImageEntry(ref, faces)
-                section[ref] = out
-            else:
-                data, shown = self.file(ref, ref)
-                key = hashlib.sha256(data).hexdigest()
-                by_sha[key] = ImageEntry(ref, faces)
-                section[shown] = out
-            if key in first:
-                raise self.fail(f"describes the same image as images[{first[key]!r}]", ref)
-            first[key] = ref
+            try:
+                self.one(ref, raw, by_sha, by_s3, section, first)
+            except FixtureError as exc:
+                problems.append(exc)
+        if problems:
+            raise FixtureError.of(problems)
         return ImageRegistry(by_sha, by_s3, section)
+
+    def one(
+        self,
+        ref: str,
+        raw: object,
+        by_sha: dict[str, ImageEntry],
+        by_s3: dict[S3Key, ImageEntry],
+        section: dict[str, Any],
+        first: dict[Union[str, S3Key], str],
+    ) -> None:
+        """Check one entry and file it (its problem raised: the others are still checked)."""
+        value = self.entry(ref, raw)
+        faces = self.faces(value.get("faces"), ref)
+        out: dict[str, Any] = {} if faces is None else {"faces": [_face_out(f) for f in faces]}
+        key: Union[str, S3Key]
+        if ref.startswith("s3://"):
+            key = self.s3_key(ref)
+            by_s3[key] = self.s3_entry(ref, value, faces, out)
+            section[ref] = out
+        elif ref.startswith("sha256:"):
+            key = ref[7:].lower()
+            if len(key) != 64 or not set(key) <= _HEX:
+                raise self.fail("sha256:<hex> needs the 64 hex digits of the image's SHA-256", ref)
+            by_sha[key] = ImageEntry(ref, faces)
+            section[ref] = out
+        else:
+            data, shown = self.file(ref, ref)
+            key = hashlib.sha256(data).hexdigest()
+            by_sha[key] = ImageEntry(ref, faces)
+            section[shown] = out
+        if key in first:
+            raise self.fail(f"describes the same image as images[{first[key]!r}]", ref)
+        first[key] = ref
 
     def entry(self, ref: object, value: object) -> Mapping[str, Any]:
         if not isinstance(ref, str) or not ref:
