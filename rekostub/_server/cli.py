@@ -12,7 +12,7 @@ from rekostub._common.errors import FixtureError
 from rekostub._server.http import CONTROL_PREFIX, DEFAULT_MAX_BODY
 from rekostub._server.serve import Server
 
-__all__ = ["DEFAULT_PORT", "add_serve_command", "run"]
+__all__ = ["DEFAULT_PORT", "HELP", "add_arguments", "add_serve_command", "run"]
 
 DEFAULT_PORT = 8599
 HELP = "serve Rekognition over HTTP (JSON 1.1) for any SDK or the AWS CLI"
@@ -20,7 +20,11 @@ HELP = "serve Rekognition over HTTP (JSON 1.1) for any SDK or the AWS CLI"
 
 def add_serve_command(commands: Any) -> None:
     """Add ``serve`` to an argparse sub-command set (:func:`run` runs it)."""
-    parser: argparse.ArgumentParser = commands.add_parser("serve", help=HELP, description=HELP)
+    add_arguments(commands.add_parser("serve", help=HELP, description=HELP))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``serve``'s arguments on its sub-parser (the CLI's command table calls this)."""
     parser.add_argument("--fixture", help="fixture file (.json/.toml/.yaml) to start from")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument(
