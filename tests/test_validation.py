@@ -123,10 +123,12 @@ def test_missing_required_nested_member() -> None:
     )
     # Image's own members are all optional: an empty Image passes the model's checks.
     assert validate_request(op("IndexFaces"), {"CollectionId": "c", "Image": {}})
-    body = {"Settings": {"ChallengePreferences": [{"Type": "FaceMovementChallenge"}, {}]}}
-    assert invalid("CreateFaceLivenessSession", body) == one(
-        "Value null at 'settings.challengePreferences.2.member.type' failed to satisfy "
-        "constraint: Member must not be null"
+    # a structure inside a list (a model shape every supported botocore has)
+    arn = "arn:aws:rekognition:us-east-1:123456789012:project/p/dataset/train/1"
+    body = {"Datasets": [{"Arn": arn}, {}]}
+    assert invalid("DistributeDatasetEntries", body) == one(
+        "Value null at 'datasets.2.member.arn' failed to satisfy constraint: "
+        "Member must not be null"
     )
 
 
