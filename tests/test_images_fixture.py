@@ -311,55 +311,57 @@ def test_setting_a_bad_policy() -> None:
 # -- checking the section ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("images", "path", "words"),
-    [
-        ({"sha256:abc": {"faces": []}}, "images.sha256:abc", "64 hex digits"),
-        (
-            {"s3://b/k": {"faces": [{"identity": "a", "box": [0.5, 0.5, 0.6, 0.2]}]}},
-            'images["s3://b/k"].faces[0].box',
-            "inside the image",
-        ),
-        (
-            {"s3://bkt/k": {"faces": [{"identity": "a", "box": {"Left": 0.1}}]}},
-            'images["s3://bkt/k"].faces[0].box',
-            "Left, Top, Width, Height",
-        ),
-        (
-            {"s3://bkt/k": {"faces": [{"identity": "a", "similarity": 101}]}},
-            'images["s3://bkt/k"].faces[0].similarity',
-            "0 to 100",
-        ),
-        (
-            {"s3://bkt/k": {"faces": [{"identity": "a", "quality": {"Brightness": -1}}]}},
-            'images["s3://bkt/k"].faces[0].quality.Brightness',
-            "0 to 100",
-        ),
-        (
-            {"s3://bkt/k": {"faces": [{"identity": "a", "age": 3}]}},
-            'images["s3://bkt/k"].faces[0]',
-            "unknown key 'age'",
-        ),
-        (
-            {"s3://bkt/k": {"faces": [{"similarity": 3}]}},
-            'images["s3://bkt/k"].faces[0]',
-            "identity",
-        ),
-        (
-            {"s3://bkt/k": {"faces": [{"identity": "a", "box": [0.1, 0.1, 0.2, 0.2]}, "b"]}},
-            'images["s3://bkt/k"].faces',
-            "every face or for none",
-        ),
-        ({"s3://bkt/k": {"faces": "alice"}}, 'images["s3://bkt/k"].faces', "list"),
-        ({"s3://bkt/k": {"size": "big"}}, 'images["s3://bkt/k"].size', "size in bytes"),
-        ({"s3://bkt/k": {"color": "red"}}, 'images["s3://bkt/k"]', "unknown key 'color'"),
-        ({"s3://x/k": {}}, 'images["s3://x/k"]', "bucket"),
-        ({"s3://bkt/k": {"file": "nowhere.png"}}, 'images["s3://bkt/k"].file', "cannot read"),
-        ({"missing.png": {"faces": []}}, 'images["missing.png"]', "cannot read"),
-        ({"sha256:" + "0" * 64: {"faces": ["a"] * 101}}, "images", "at most 100 faces"),
-        ({"s3://bkt/k": ["a"]}, 'images["s3://bkt/k"]', "an object"),
-    ],
-)
+#: Bad ``images`` sections: (section, the path the error names, words of its problem).
+#: tests/test_schema.py checks the fixture JSON Schema against the same corpus.
+BAD_IMAGE_SECTIONS: list[tuple[dict[str, Any], str, str]] = [
+    ({"sha256:abc": {"faces": []}}, "images.sha256:abc", "64 hex digits"),
+    (
+        {"s3://b/k": {"faces": [{"identity": "a", "box": [0.5, 0.5, 0.6, 0.2]}]}},
+        'images["s3://b/k"].faces[0].box',
+        "inside the image",
+    ),
+    (
+        {"s3://bkt/k": {"faces": [{"identity": "a", "box": {"Left": 0.1}}]}},
+        'images["s3://bkt/k"].faces[0].box',
+        "Left, Top, Width, Height",
+    ),
+    (
+        {"s3://bkt/k": {"faces": [{"identity": "a", "similarity": 101}]}},
+        'images["s3://bkt/k"].faces[0].similarity',
+        "0 to 100",
+    ),
+    (
+        {"s3://bkt/k": {"faces": [{"identity": "a", "quality": {"Brightness": -1}}]}},
+        'images["s3://bkt/k"].faces[0].quality.Brightness',
+        "0 to 100",
+    ),
+    (
+        {"s3://bkt/k": {"faces": [{"identity": "a", "age": 3}]}},
+        'images["s3://bkt/k"].faces[0]',
+        "unknown key 'age'",
+    ),
+    (
+        {"s3://bkt/k": {"faces": [{"similarity": 3}]}},
+        'images["s3://bkt/k"].faces[0]',
+        "identity",
+    ),
+    (
+        {"s3://bkt/k": {"faces": [{"identity": "a", "box": [0.1, 0.1, 0.2, 0.2]}, "b"]}},
+        'images["s3://bkt/k"].faces',
+        "every face or for none",
+    ),
+    ({"s3://bkt/k": {"faces": "alice"}}, 'images["s3://bkt/k"].faces', "list"),
+    ({"s3://bkt/k": {"size": "big"}}, 'images["s3://bkt/k"].size', "size in bytes"),
+    ({"s3://bkt/k": {"color": "red"}}, 'images["s3://bkt/k"]', "unknown key 'color'"),
+    ({"s3://x/k": {}}, 'images["s3://x/k"]', "bucket"),
+    ({"s3://bkt/k": {"file": "nowhere.png"}}, 'images["s3://bkt/k"].file', "cannot read"),
+    ({"missing.png": {"faces": []}}, 'images["missing.png"]', "cannot read"),
+    ({"sha256:" + "0" * 64: {"faces": ["a"] * 101}}, "images", "at most 100 faces"),
+    ({"s3://bkt/k": ["a"]}, 'images["s3://bkt/k"]', "an object"),
+]
+
+
+@pytest.mark.parametrize(("images", "path", "words"), BAD_IMAGE_SECTIONS)
 def test_bad_sections_name_the_place(images: dict[str, Any], path: str, words: str) -> None:
     with pytest.raises(rekostub.FixtureError) as exc:
         rekostub.FakeRekognition({"images": images})
