@@ -109,6 +109,7 @@ class stub:  # lower-case: used like a function, ``with rekostub.stub():``
         return self.__enter__()
 
     def stop(self) -> None:
+        """Turn off what :meth:`start` turned on (restores what was in force before)."""
         self.__exit__(None, None, None)
 
     def _fresh(self) -> stub:
