@@ -7,6 +7,7 @@ intercepted until a :func:`stub` (or the pytest fixture, or ``REKOSTUB_FIXTURE``
 from __future__ import annotations
 
 from rekostub._common.errors import FixtureError, NotEmulatedError, RekostubError
+from rekostub._common.version import __version__ as __version__
 from rekostub._engine.model import Collection, Face, User
 from rekostub._engine.state import State
 from rekostub._entry.activation import install as _install
@@ -43,6 +44,5 @@ __all__ = [
     "serve",
     "stub",
 ]
-__version__ = "0.1.0"
 
 _install()

@@ -55,11 +55,12 @@ def _demo(args: argparse.Namespace) -> int:
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    import rekostub
+    from rekostub._entry.stub import stub
+    from rekostub._fixtures.load import load_fixture
 
-    fixture = rekostub.load_fixture(str(DEMO_FIXTURE))
+    fixture = load_fixture(str(DEMO_FIXTURE))
     collection_id, face_id = _demo_face(fixture)
-    with rekostub.stub(fixture=fixture):
+    with stub(fixture=fixture):
         # UNSIGNED: no credential look-up at all, so the demo runs on any machine, offline.
         client = boto3.client(
             "rekognition", region_name="us-east-1", config=Config(signature_version=UNSIGNED)
@@ -213,7 +214,7 @@ COMMANDS: list[Command] = [
 
 
 def parser() -> argparse.ArgumentParser:
-    from rekostub import __version__
+    from rekostub._common.version import __version__
 
     top = argparse.ArgumentParser(
         prog="python -m rekostub",
