@@ -73,6 +73,8 @@ class User:
     updating_until: Optional[float] = None
 
     def status(self, now: float) -> str:
+        """``CREATED`` (no faces), ``UPDATING`` (until ``updating_until``) or ``ACTIVE``, at
+        ``now`` (a ``time.monotonic()`` value)."""
         if not self.face_ids:
             return "CREATED"
         if self.updating_until is not None and now < self.updating_until:

@@ -72,11 +72,13 @@ class State:
         return found
 
     def add_collection(self, collection: Collection) -> None:
+        """Add a collection to its region (CreateCollection, fixture loading)."""
         region = collection.region
         self.regions.setdefault(region, {})[collection.collection_id] = collection
         bisect.insort(self._sorted.setdefault(region, []), collection.collection_id)
 
     def remove_collection(self, collection_id: str, region: str = DEFAULT_REGION) -> None:
+        """Remove a collection and everything in it (DeleteCollection)."""
         del self.regions[region][collection_id]
         ids = self._sorted[region]
         del ids[bisect.bisect_left(ids, collection_id)]
@@ -84,6 +86,7 @@ class State:
     def find_collection(
         self, collection_id: str, region: str = DEFAULT_REGION
     ) -> Optional[Collection]:
+        """The region's collection of that id, or None."""
         return self.regions.get(region, {}).get(collection_id)
 
     def collection_ids_after(
