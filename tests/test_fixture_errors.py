@@ -424,6 +424,46 @@ def test_error_attributes() -> None:
     assert isinstance(err, ValueError)
 
 
+def test_every_problem_is_listed_in_one_error(tmp_path: Path) -> None:
+    """A problem in one part does not hide the others: one FixtureError lists them all."""
+    raw = {
+        "options": {"updating_seconds": -1, "account_id": "42"},
+        "collections": {
+            "staff": {
+                "users": {"bob": {"faces": [{"face_id": "ABC"}, {"identity": "bob"}]}, "x y": {}},
+                "faces": [{}, {"identity": "a", "similarity": 101}],
+            },
+            "ok": {"faces": [{"identity": "a"}]},
+            "bad": {"face_model_version": 7},
+        },
+    }
+    path = write(tmp_path / "bad.json", json.dumps(raw))
+    with pytest.raises(FixtureError) as info:
+        load_fixture(str(path))
+    err = info.value
+    assert [(p.path, p.problem.split(" ")[0]) for p in err.problems] == [
+        ("options.updating_seconds", "-1"),
+        ("options.account_id", "'42'"),
+        ('collections.staff.users["x y"]', "'x"),
+        ("collections.staff.users.bob.faces[0].face_id", "'ABC'"),
+        ("collections.staff.faces[0]", "a"),
+        ("collections.staff.faces[1].similarity", "101"),
+        ("collections.bad.face_model_version", "7"),
+    ]
+    assert all(p.source == str(path) for p in err.problems)
+    lines = str(err).splitlines()
+    assert lines[0] == f"bad rekostub fixture {path}: 7 problems:"
+    assert lines[4] == (
+        f"  collections.staff.users.bob.faces[0].face_id: 'ABC' is not a lower-case UUID like "
+        f"{UUID_EXAMPLE}: omit face_id to get a generated one"
+    )
+    # one problem: the error is that problem, exactly as before
+    single = user_face({"face_id": "ABC"})
+    with pytest.raises(FixtureError) as info:
+        load_fixture(single)
+    assert info.value.problems == (info.value,)
+
+
 def test_errors_name_the_file(tmp_path: Path) -> None:
     raw = user_face({"face_id": "ABC"})
     path = write(tmp_path / "bad.json", json.dumps(raw))

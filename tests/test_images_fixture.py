@@ -369,6 +369,22 @@ def test_bad_sections_name_the_place(images: dict[str, Any], path: str, words: s
     assert words in exc.value.problem
 
 
+def test_every_bad_entry_is_listed_in_one_error() -> None:
+    images = {
+        "sha256:abc": {"faces": []},
+        "s3://bkt/ok": {"faces": ["a"]},
+        "s3://bkt/k": {"size": "big"},
+        "s3://x/k": {},
+    }
+    with pytest.raises(rekostub.FixtureError) as exc:
+        rekostub.FakeRekognition({"images": images})
+    assert [p.path for p in exc.value.problems] == [
+        "images.sha256:abc",
+        'images["s3://bkt/k"].size',
+        'images["s3://x/k"]',
+    ]
+
+
 def test_a_file_that_is_not_an_image_and_duplicates(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "a.png").write_bytes(BLANK)
