@@ -27,8 +27,8 @@ class ServerControl:
     """
 
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
+        self.url: str = url.rstrip("/")
+        self.timeout: float = timeout
 
     def _request(self, method: str, path: str, body: Optional[Mapping[str, Any]] = None) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")

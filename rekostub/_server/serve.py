@@ -57,19 +57,20 @@ class Server:
             start = state if state is not None and Path(state).exists() else reset_to
             fake = FakeRekognition(start)
         self.fake: FakeRekognition = fake
-        self.state_file = None if state is None else Path(state)
+        self.state_file: Optional[Path] = None if state is None else Path(state)
         self._http = RekostubHTTPServer(
             (host, port), fake, handle_control, max_body=max_body, log=log
         )
         self._http.reset_to = reset_to
-        bound_host, self.port = self._http.server_address[:2]
+        bound_host, port_bound = self._http.server_address[:2]
+        self.port: int = int(port_bound)
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
         shown = "::1" if shown == "::" else shown
-        self.host = str(bound_host)
-        self.url = (
+        self.host: str = str(bound_host)
+        self.url: str = (
             f"http://[{shown}]:{self.port}" if ":" in shown else f"http://{shown}:{self.port}"
         )
-        self.control = ServerControl(self.url)
+        self.control: ServerControl = ServerControl(self.url)
         self._thread: Optional[threading.Thread] = threading.Thread(
             target=self._http.serve_forever,
             kwargs={"poll_interval": _POLL},
