@@ -36,13 +36,16 @@ def raw_answers(c: Any) -> list[tuple[int, list[str], dict[str, Any]]]:
     """Run CALLS on ``c``; each raw answer as (status, header names, body without Logref)."""
     seen: list[tuple[int, list[str], dict[str, Any]]] = []
 
-    def record(response_dict: dict[str, Any], **_: Any) -> None:
+    def record(response_dict: Any = None, **_: Any) -> None:
+        if response_dict is None:  # no HTTP answer (an exception before one)
+            return
         body = json.loads(response_dict["body"] or b"{}")  # DeleteUser: an empty body
         body.pop("Logref", None)
         names = sorted(k.lower() for k in response_dict["headers"] if k.lower() != "connection")
         seen.append((response_dict["status_code"], names, body))
 
-    c.meta.events.register("before-parse.rekognition.*", record)
+    # response-received: in every botocore rekostub supports (before-parse is newer)
+    c.meta.events.register("response-received.rekognition.*", record)
     for method, params in CALLS:
         with contextlib.suppress(ClientError):
             getattr(c, method)(**params)
