@@ -49,16 +49,19 @@ def speed_up(client: Any, covered: Callable[[Any], Optional[object]]) -> None:
         params: Any,
         request_context: Any,
         ignore_signing_region: bool = False,
-    ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    ) -> tuple[Any, ...]:
         owner = ref()
         if owner is None or not covered(owner) or not _memoisable(operation_model):
             return resolve(owner, operation_model, params, request_context, ignore_signing_region)  # type: ignore[no-any-return]
         key = (operation_model.name, ignore_signing_region)
         hit = memo.get(key)
         if hit is None:
-            url, headers, properties = resolve(
-                owner, operation_model, params, request_context, ignore_signing_region
-            )
+            result = resolve(owner, operation_model, params, request_context, ignore_signing_region)
+            if len(result) != 3:
+                # An older botocore (1.31, the lowest supported) answers (url, headers) and
+                # writes the signing details into request_context: not replayable.
+                return tuple(result)
+            url, headers, properties = result
             if properties and "authSchemes" in properties:
                 # The resolver wrote signing details into request_context: not replayable.
                 return url, headers, properties
