@@ -47,6 +47,21 @@ __all__ = [
 Box = tuple[float, float, float, float]  # (left, top, width, height), ratios of the image
 Quality = tuple[float, float]  # (brightness, sharpness), 0..100
 
+
+def fixture_face(
+    seed: int, identity: Optional[str], similarity: Optional[float], box: Box, quality: Quality
+) -> dict[str, Any]:
+    """A face as a fixture's ``images`` section writes it (for snapshots)."""
+    out: dict[str, Any] = (
+        {"identity": identity} if identity is not None else {"identity_seed": seed}
+    )
+    if similarity is not None:
+        out["similarity"] = similarity
+    out["box"] = list(box)
+    out["quality"] = {"Brightness": quality[0], "Sharpness": quality[1]}
+    return out
+
+
 #: Attribute names of the request (``Attributes`` / ``DetectionAttributes``) -> FaceDetail key.
 _ATTRIBUTE_FIELDS = {
     "AGE_RANGE": "AgeRange",

@@ -36,7 +36,7 @@ from rekostub._engine.embedding import identity_seed
 from rekostub._fixtures.load import SEED_LIMIT, Fixture, _is_number, _kind, _render, _show
 from rekostub._fixtures.text import _is_finite_number
 from rekostub._images.codec import DEFAULT_QUALITY, MAX_FACES, image_format
-from rekostub._images.facedetail import Box, Quality
+from rekostub._images.facedetail import Box, Quality, fixture_face
 
 __all__ = ["FaceTuple", "ImageEntry", "ImageRegistry", "image_registry"]
 
@@ -156,52 +156,44 @@ class _SectionParser:
         return FixtureError(problem, source=self.source, path=_render(("images", *parts)))
 
     def parse(self) -> ImageRegistry:
-        by_sha: dict[str, ImageEntry] = {}
-        by_s3: dict[S3Key, ImageEntry] = {}
-        section: dict[str, Any] = {}
-        first: dict[Union[str, S3Key], str] = {}
+        self.by_sha: dict[str, ImageEntry] = {}
+        self.by_s3: dict[S3Key, ImageEntry] = {}
+        self.section: dict[str, Any] = {}
+        self.first: dict[Union[str, S3Key], str] = {}
         problems: list[FixtureError] = []
         for ref, raw in self.raw.items():
             try:
-                self.one(ref, raw, by_sha, by_s3, section, first)
+                self.one(ref, raw)
             except FixtureError as exc:
                 problems.append(exc)
         if problems:
             raise FixtureError.of(problems)
-        return ImageRegistry(by_sha, by_s3, section)
+        return ImageRegistry(self.by_sha, self.by_s3, self.section)
 
-    def one(
-        self,
-        ref: str,
-        raw: object,
-        by_sha: dict[str, ImageEntry],
-        by_s3: dict[S3Key, ImageEntry],
-        section: dict[str, Any],
-        first: dict[Union[str, S3Key], str],
-    ) -> None:
+    def one(self, ref: str, raw: object) -> None:
         """Check one entry and file it (its problem raised: the others are still checked)."""
         value = self.entry(ref, raw)
         faces = self.faces(value.get("faces"), ref)
-        out: dict[str, Any] = {} if faces is None else {"faces": [_face_out(f) for f in faces]}
+        out: dict[str, Any] = {} if faces is None else {"faces": [fixture_face(*f) for f in faces]}
         key: Union[str, S3Key]
         if ref.startswith("s3://"):
             key = self.s3_key(ref)
-            by_s3[key] = self.s3_entry(ref, value, faces, out)
-            section[ref] = out
+            self.by_s3[key] = self.s3_entry(ref, value, faces, out)
+            self.section[ref] = out
         elif ref.startswith("sha256:"):
             key = ref[7:].lower()
             if len(key) != 64 or not set(key) <= _HEX:
                 raise self.fail("sha256:<hex> needs the 64 hex digits of the image's SHA-256", ref)
-            by_sha[key] = ImageEntry(ref, faces)
-            section[ref] = out
+            self.by_sha[key] = ImageEntry(ref, faces)
+            self.section[ref] = out
         else:
             data, shown = self.file(ref, ref)
             key = hashlib.sha256(data).hexdigest()
-            by_sha[key] = ImageEntry(ref, faces)
-            section[shown] = out
-        if key in first:
-            raise self.fail(f"describes the same image as images[{first[key]!r}]", ref)
-        first[key] = ref
+            self.by_sha[key] = ImageEntry(ref, faces)
+            self.section[shown] = out
+        if key in self.first:
+            raise self.fail(f"describes the same image as images[{self.first[key]!r}]", ref)
+        self.first[key] = ref
 
     def entry(self, ref: object, value: object) -> Mapping[str, Any]:
         if not isinstance(ref, str) or not ref:
@@ -401,15 +393,3 @@ class _SectionParser:
                 )
             out.append(float(value))
         return out[0], out[1]
-
-
-def _face_out(face: FaceTuple) -> dict[str, Any]:
-    seed, identity, similarity, box, quality = face
-    out: dict[str, Any] = (
-        {"identity": identity} if identity is not None else {"identity_seed": seed}
-    )
-    if similarity is not None:
-        out["similarity"] = similarity
-    out["box"] = list(box)
-    out["quality"] = dict(zip(_QUALITY_KEYS, quality))
-    return out
