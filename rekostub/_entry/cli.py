@@ -190,6 +190,18 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("src", help="the fixture to pack (.json/.toml/.yaml or packed)")
+    parser.add_argument("dest", help="the packed file to write")
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from rekostub._service.fake import FakeRekognition
+
+    print(f"wrote {FakeRekognition(args.src).snapshot(args.dest)}")
+    return 0
+
+
 COMMANDS: list[Command] = [
     Command(
         "demo",
@@ -204,6 +216,12 @@ COMMANDS: list[Command] = [
         _check,
     ),
     Command("serve", serve_cli.HELP, serve_cli.add_arguments, serve_cli.run),
+    Command(
+        "pack",
+        "write a fixture as a packed file that opens memory-mapped (see docs/performance.md)",
+        _pack_arguments,
+        _pack,
+    ),
     Command(
         "schema",
         "print the JSON Schema (draft 2020-12) of a fixture, for editors and validators",
