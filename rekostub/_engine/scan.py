@@ -39,9 +39,8 @@ def search_rows(
     margin (ties at the cut all survive), exact similarities of the survivors.
     """
     n = mat.shape[0]
-    empty = (np.zeros(0, np.intp), np.zeros(0, np.float32))
     if n == 0 or limit <= 0:
-        return empty
+        return _empty()
     q = np.asarray(query, dtype=np.float32)
     m = margin(mat.shape[1])
     sims = coarse(mat, q)
@@ -51,21 +50,26 @@ def search_rows(
     if threshold <= 0.0:
         cand, cand_sims = None, sims
     else:
-        cand = np.flatnonzero(sims >= threshold / 100.0 - m)
-        if cand.size == 0:
-            return empty
+        cand = (sims >= threshold / 100.0 - m).nonzero()[0]  # the method: no wrapper calls
+        if not cand.size:
+            return _empty()
         cand_sims = sims[cand]
     if cand_sims.size > limit:
         pivot = cand_sims.size - limit
         kth = float(cand_sims[np.argpartition(cand_sims, pivot)[pivot]])
         if kth - m > 0.0:
-            near = np.flatnonzero(cand_sims >= kth - m)
+            near = (cand_sims >= kth - m).nonzero()[0]
             cand = near if cand is None else cand[near]
     if cand is None:
         cand = np.arange(n)
         if drop is not None and drop.size:
-            cand = np.flatnonzero(sims > -np.inf)
-    exact = _exact_similarities(mat[np.sort(cand)] if cand.size > 1 else mat[cand], q)
-    cand = np.sort(cand) if cand.size > 1 else cand
+            cand = (sims > -np.inf).nonzero()[0]
+    if cand.size > 1:
+        cand = np.sort(cand)
+    exact = _exact_similarities(mat[cand], q)
     keep = exact.astype(np.float64) >= threshold
     return cand[keep], exact[keep]
+
+
+def _empty() -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+    return np.empty(0, np.intp), np.empty(0, np.float32)

@@ -82,24 +82,26 @@ def search_faces(
 
 
 def _user_drop(
-    col: Collection, exclude: Optional[User]
+    col: Collection, exclude: Optional[User], rows: Optional[npt.NDArray[np.intp]] = None
 ) -> tuple[npt.NDArray[np.intp], frozenset[str]]:
-    """Table rows a user search ignores: dead faces, faces on no user, the excluded user's."""
-    if not col._moved and not col._dead:  # the common case: no changes to the fixture faces
-        if exclude is None:
-            return col.table.loose_rows(), frozenset()
+    """Table rows a user search ignores: dead faces, faces on no user, the excluded user's
+    (``rows``: the excluded user's table rows, when the caller has them already)."""
+    if exclude is not None and rows is None:
         rows = _rows(col, exclude.face_ids)
-        return np.concatenate((col.table.loose_rows(), rows)), frozenset(exclude.face_ids)
+    skip = frozenset(exclude.face_ids) if exclude is not None else frozenset()
+    if not col._moved and not col._dead:  # the common case: no changes to the fixture faces
+        loose = col.table.loose_rows()
+        if rows is None or not rows.size:
+            return loose, skip
+        return np.concatenate((loose, rows)), skip
     moved_none = [r for r, u in col._moved.items() if u is None]
     moved_user = [r for r, u in col._moved.items() if u is not None]
     parts = [col.dead_rows(), col.table.loose_rows(), np.asarray(moved_none, dtype=np.intp)]
     drop = np.concatenate(parts).astype(np.intp)
     if moved_user:
         drop = np.setdiff1d(drop, np.asarray(moved_user, dtype=np.intp))
-    skip: frozenset[str] = frozenset()
-    if exclude is not None:
-        drop = np.concatenate((drop, _rows(col, exclude.face_ids)))
-        skip = frozenset(exclude.face_ids)
+    if rows is not None and rows.size:
+        drop = np.concatenate((drop, rows))
     return drop, skip
 
 
@@ -139,13 +141,21 @@ def search_users_by_user(
     col: Collection, user: User, *, threshold: float, limit: int
 ) -> list[tuple[str, float]]:
     """Users by the maximum similarity over every pair of their faces and ``user``'s."""
-    if limit <= 0:
+    if limit <= 0 or not user.face_ids:
         return []
-    drop, skip = _user_drop(col, user)  # once for all of the user's faces
+    table = col.table
+    face_rows = [table.row_of(f) for f in user.face_ids]  # one lookup per face, reused
+    rows = np.array([r for r in face_rows if r is not None], dtype=np.intp)
+    drop, skip = _user_drop(col, user, rows)  # once for all of the user's faces
+    dead = col._dead
+    queries = [
+        table.vec[row] if row is not None and row not in dead else col.vector(face_id)
+        for face_id, row in zip(user.face_ids, face_rows)
+    ]
+    if len(queries) == 1:  # one face: its ranking is the answer (already by (-sim, UserId))
+        return _ranked_users(col, queries[0], threshold, limit, drop, skip)
     best: dict[str, float] = {}
-    for face_id in user.face_ids:
-        row = col.row(face_id)
-        query = col.table.vec[row] if row is not None else col.vector(face_id)
+    for query in queries:
         for user_id, s in _ranked_users(col, query, threshold, limit, drop, skip):
             if s > best.get(user_id, -1.0):
                 best[user_id] = s
