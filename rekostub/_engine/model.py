@@ -285,8 +285,7 @@ class Collection:
         code = self.table.user_code(user_id)
         if code is None:
             return None
-        rows = self.table.user_rows(code).tolist()
-        return User(user_id, dict.fromkeys(self.table.face_id(r) for r in rows))
+        return User(user_id, dict.fromkeys(self.table.user_face_ids(code)))
 
     def user_status(self, user_id: str, now: float) -> str:
         """The user's status without building its User (search answers, many users)."""

@@ -16,6 +16,11 @@ from rekostub._engine.matcher import Vector, _exact_similarities
 
 __all__ = ["margin", "search_rows"]
 
+_NO_ROWS: npt.NDArray[np.intp] = np.empty(0, np.intp)
+_NO_SIMS: npt.NDArray[np.float32] = np.empty(0, np.float32)
+_NO_ROWS.flags.writeable = _NO_SIMS.flags.writeable = False
+_EMPTY = (_NO_ROWS, _NO_SIMS)  # shared, read-only: the answer when nothing passes
+
 
 def margin(dim: int) -> float:
     """The coarse filter's safety margin: > 4x the float32 dot error bound for unit rows."""
@@ -40,11 +45,12 @@ def search_rows(
     """
     n = mat.shape[0]
     if n == 0 or limit <= 0:
-        return _empty()
+        return _EMPTY
     q = np.asarray(query, dtype=np.float32)
-    m = margin(mat.shape[1])
+    m = max(1e-4, mat.shape[1] * 2.0**-21)  # margin(), inline: this is per-call cost
     sims = coarse(mat, q)
-    if drop is not None and drop.size:
+    dropping = drop is not None and drop.size > 0
+    if dropping:
         sims[drop] = -np.inf
     cand: npt.NDArray[np.intp] | None
     if threshold <= 0.0:
@@ -52,7 +58,7 @@ def search_rows(
     else:
         cand = (sims >= threshold / 100.0 - m).nonzero()[0]  # the method: no wrapper calls
         if not cand.size:
-            return _empty()
+            return _EMPTY
         cand_sims = sims[cand]
     if cand_sims.size > limit:
         pivot = cand_sims.size - limit
@@ -62,14 +68,10 @@ def search_rows(
             cand = near if cand is None else cand[near]
     if cand is None:
         cand = np.arange(n)
-        if drop is not None and drop.size:
+        if dropping:
             cand = (sims > -np.inf).nonzero()[0]
     if cand.size > 1:
         cand = np.sort(cand)
     exact = _exact_similarities(mat[cand], q)
     keep = exact.astype(np.float64) >= threshold
     return cand[keep], exact[keep]
-
-
-def _empty() -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-    return np.empty(0, np.intp), np.empty(0, np.float32)

@@ -139,6 +139,11 @@ class FaceTable:
         self.raw_embeddings = dict(raw_embeddings or {})
         self._lock = threading.Lock()
         self._lazy: dict[str, Any] = {}
+        # Memos of the last ids looked up (searches repeat them; bounded, cleared when full):
+        # id -> row / user code, or -1 for "not in the table".
+        self._row_memo: dict[str, int] = {}
+        self._code_memo: dict[str, int] = {}
+        self._faces_memo: dict[int, tuple[str, ...]] = {}  # user code -> its face ids
 
     def __len__(self) -> int:
         return int(self.fid.shape[0])
@@ -151,13 +156,19 @@ class FaceTable:
     # -- lookups -------------------------------------------------------------------------------
     def row_of(self, face_id: str) -> Optional[int]:
         """The row of ``face_id``, or None."""
+        row = self._row_memo.get(face_id)
+        if row is None:
+            row = _memo(self._row_memo, face_id, self._find_row(face_id))
+        return None if row < 0 else row
+
+    def _find_row(self, face_id: str) -> int:
         key = id_bytes(face_id)
         if key is None or not len(self):
-            return None
+            return -1
         i = int(self.sorted_fid.searchsorted(key))
         if i < len(self) and bytes(self.sorted_fid[i]).ljust(16, b"\0") == key:
             return int(self.order[i])
-        return None
+        return -1
 
     def face_id(self, row: int) -> str:
         return id_text(bytes(self.fid[row]))
@@ -192,14 +203,16 @@ class FaceTable:
             order = np.argsort(names, kind="stable").astype(np.int64)
             return names[order], order
 
-        if not len(self.user_names):
-            return None
-        names, order = self._cached("codes", build)
-        key = user_id.encode("utf-8")
-        i = int(names.searchsorted(key))
-        if i < names.shape[0] and bytes(names[i]) == key:
-            return int(order[i])
-        return None
+        code = self._code_memo.get(user_id)
+        if code is None:
+            if not len(self.user_names):
+                return None
+            names, order = self._cached("codes", build)
+            key = user_id.encode("utf-8")
+            i = int(names.searchsorted(key))
+            found = int(order[i]) if i < names.shape[0] and bytes(names[i]) == key else -1
+            code = _memo(self._code_memo, user_id, found)
+        return None if code < 0 else code
 
     def user_rows(self, code: int) -> IntArray:
         """The rows of user ``code``'s faces, in fixture order."""
@@ -212,6 +225,16 @@ class FaceTable:
         by_user, bounds = self._cached("by_user", build)
         rows: IntArray = by_user[bounds[code] : bounds[code + 1]]
         return rows
+
+    def user_face_ids(self, code: int) -> tuple[str, ...]:
+        """The FaceIds of user ``code``'s faces, in fixture order (remembered, bounded)."""
+        ids = self._faces_memo.get(code)
+        if ids is None:
+            ids = tuple(id_text(raw) for raw in self.fid[self.user_rows(code)].tolist())
+            if len(self._faces_memo) >= _MEMO_SIZE:
+                self._faces_memo.clear()
+            self._faces_memo[code] = ids
+        return ids
 
     def loose_rows(self) -> IntArray:
         """Rows of faces on no user (dropped from user searches)."""
@@ -231,6 +254,17 @@ class FaceTable:
 
         result: tuple[npt.NDArray[np.bytes_], IntArray] = self._cached("user_keys", build)
         return result
+
+
+_MEMO_SIZE = 4096
+
+
+def _memo(memo: dict[str, int], key: str, value: int) -> int:
+    """Remember ``value`` for ``key`` (the memo is emptied first when full); returns it."""
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def empty_table(collection_id: str) -> FaceTable:

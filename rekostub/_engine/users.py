@@ -93,6 +93,8 @@ def _user_drop(
         loose = col.table.loose_rows()
         if rows is None or not rows.size:
             return loose, skip
+        if not loose.size:  # every fixture face is on a user
+            return rows, skip
         return np.concatenate((loose, rows)), skip
     moved_none = [r for r, u in col._moved.items() if u is None]
     moved_user = [r for r, u in col._moved.items() if u is not None]
@@ -129,6 +131,8 @@ def _ranked_users(
     skip: frozenset[str],
 ) -> list[tuple[str, float]]:
     faces = _top(col, query, threshold, limit * _MAX_FACES_PER_USER, drop, skip, users_only=True)
+    if not faces:
+        return []
     best: dict[str, float] = {}
     for s, _, user_id in faces:  # by similarity descending: the first is the user's maximum
         if user_id is not None and user_id not in best:
