@@ -9,7 +9,7 @@ Run: ``.venv/bin/python tests/bench/bench_overhead.py [calls] [--profile]``. Pri
   response parsing);
 - botocore's ``Stubber`` answering a canned SearchUsers at ``before-call`` (skipping all that).
 
-Target: rekostub <= 1.25x the floor. Measured at 1,000 users (the search itself is a 1,000 x 512
+Target: rekostub <= 1.25x the floor. Measured at 1,000 users (the search itself is a 1,000 x 128
 matrix-vector product) and at 10 users (almost only the call path). Rounds alternate between
 the three so a busy machine weighs on each alike. Each figure is the median over rounds of the
 CPU time per call of this process (``time.process_time``: on a shared machine wall time mostly
