@@ -508,7 +508,9 @@ def test_pytest_fixture_and_marker_answer_async_tests(
 ) -> None:
     monkeypatch.setenv("REKOSTUB_TEST_URL", listener.url)
     pytester.makepyfile(test_async_inner=ASYNC_TESTS)
-    result = pytester.runpytest("-p", "rekostub", "-p", "no:cacheprovider")
+    result = pytester.runpytest(
+        "-p", "no:rekostub", "-p", "rekostub._entry.pytest_plugin", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=3)
     assert listener.connections == 0
 

@@ -41,5 +41,5 @@ def test_access_denied_is_handled(fake_rekognition):
 def test_the_example_conftest_serves_a_users_tests(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(EXAMPLE.read_text())
     pytester.makepyfile(test_user=USER_TESTS)
-    result = pytester.runpytest("-p", "rekostub")
+    result = pytester.runpytest("-p", "no:rekostub", "-p", "rekostub._entry.pytest_plugin")
     result.assert_outcomes(passed=3)

@@ -128,7 +128,9 @@ def test_packed_fixture_in_the_pytest_plugin(pytester: pytest.Pytester, tmp_path
             assert sorted(u["UserId"] for u in users) == ["alice", "bob", "carol", "dave"]
         """
     )
-    result = pytester.runpytest("-p", "rekostub", "-p", "no:cacheprovider")
+    result = pytester.runpytest(
+        "-p", "no:rekostub", "-p", "rekostub._entry.pytest_plugin", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=1)
 
 

@@ -30,7 +30,16 @@ def alice_is_there():
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest("-p", "rekostub", "--strict-markers", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest(
+        "-p",
+        "no:rekostub",
+        "-p",
+        "rekostub._entry.pytest_plugin",
+        "--strict-markers",
+        "-p",
+        "no:cacheprovider",
+        *args,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -198,7 +198,7 @@ def test_pytest_fixture_gives_a_running_server(pytester: pytest.Pytester) -> Non
                 "team": {"face_model_version": "7.0", "users": {}, "faces": []}}
         """
     )
-    result = pytester.runpytest("-p", "rekostub", "-q")
+    result = pytester.runpytest("-p", "no:rekostub", "-p", "rekostub._entry.pytest_plugin", "-q")
     result.assert_outcomes(passed=2)
 
 
