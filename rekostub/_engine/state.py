@@ -30,7 +30,7 @@ class State:
         self._sorted: dict[str, list[str]] = {}
         self.account_id: str = account_id
         #: Seconds users read UPDATING after (Dis)AssociateFaces (0: until the next call).
-        self.updating_seconds = float(updating_seconds)
+        self.updating_seconds: float = float(updating_seconds)
         #: ClientRequestToken replay: (operation, token) -> (params without token, response).
         self.idempotency: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
         #: Image registry and other per-feature data, keyed by feature name.

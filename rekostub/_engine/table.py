@@ -136,7 +136,7 @@ class FaceTable:
         self.user_names = user_names
         self.identities = identities
         self.externals = externals
-        self.raw_embeddings = dict(raw_embeddings or {})
+        self.raw_embeddings: dict[int, tuple[float, ...]] = dict(raw_embeddings or {})
         self._lock = threading.Lock()
         self._lazy: dict[str, Any] = {}
         # Memos of the last ids looked up (searches repeat them; bounded, cleared when full):
