@@ -168,7 +168,7 @@ async def test_one_stub_covers_sync_and_async_clients_alike(escape: OpenClient) 
     with rekostub.stub(fixture=STAFF):
         async with escape() as c:
             await c.create_collection(CollectionId="from-async")
-            assert sync.list_collections()["CollectionIds"] == ["staff", "from-async"]
+            assert sync.list_collections()["CollectionIds"] == ["from-async", "staff"]  # by id
     sync.close()
 
 
@@ -390,15 +390,22 @@ async def test_updating_clock_as_for_a_sync_client(escape: OpenClient) -> None:
 
 @pytest.mark.asyncio
 async def test_paginator_of_an_async_client(escape: OpenClient) -> None:
+    paging = {"CollectionId": "staff", "PaginationConfig": {"PageSize": 3}}
     with rekostub.stub(fixture=STAFF):
+        sync = make_client()
+        expected = [
+            [u["UserId"] for u in page["Users"]]
+            for page in sync.get_paginator("list_users").paginate(**paging)
+        ]
+        sync.close()
         async with escape() as c:
             pages = [
                 [u["UserId"] for u in page["Users"]]
-                async for page in c.get_paginator("list_users").paginate(
-                    CollectionId="staff", PaginationConfig={"PageSize": 3}
-                )
+                async for page in c.get_paginator("list_users").paginate(**paging)
             ]
-    assert pages == [["alice", "bob", "carol"], ["dave"]]
+    assert pages == expected  # the same order as a boto3 client's (by system id)
+    assert [len(page) for page in pages] == [3, 1]
+    assert sorted(u for page in pages for u in page) == ["alice", "bob", "carol", "dave"]
 
 
 # -- asyncio tasks ------------------------------------------------------------------------------
