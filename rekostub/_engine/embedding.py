@@ -169,21 +169,85 @@ def face_vectors(
         raise ValueError(f"a face similarity must be a number in [0, 100], got {similarities[i]!r}")
 
     # alpha b + beta u, per face.
+    alpha, beta = _coefficients(pinned, values)
+
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        _mix(out[start:stop], bases[slots[start:stop]], noise[start:stop], alpha, beta, start)
+    return out
+
+
+def _mix(
+    out: Vector, b: _F64, noise: npt.NDArray[np.int8], alpha: _F64, beta: _F64, at: int
+) -> None:
+    """Rows ``alpha b + beta u`` of one block (faces ``at`` on) into ``out``."""
+    stop = at + out.shape[0]
+    nz = noise.astype(np.float64)
+    p = _rowsum(nz * b)
+    nn = np.sum(nz * nz, axis=1)  # integers < 2**53: exact in any order
+    rho = np.sqrt(nn - p * p)
+    coef_n = beta[at:stop] / rho
+    coef_b = alpha[at:stop] - coef_n * p
+    out[:] = coef_b[:, None] * b + coef_n[:, None] * nz
+
+
+def _coefficients(pinned: npt.NDArray[np.bool_], values: _F64) -> tuple[_F64, _F64]:
     s = values / 100.0
     unpinned_alpha = 1.0 / math.sqrt(1.0 + _NOISE_RADIUS * _NOISE_RADIUS)
     alpha = np.where(pinned, s, unpinned_alpha)
     beta = np.where(pinned, np.sqrt((1.0 - s) * (1.0 + s)), _NOISE_RADIUS * unpinned_alpha)
+    return alpha, beta
 
+
+def identity_seed_bytes(identities: Sequence[str]) -> bytes:
+    """``identity_seed`` of each identity as 8 big-endian bytes, joined (one sha256 each)."""
+    sha = hashlib.sha256
+    return b"".join([b"\0\0" + sha(i.encode("utf-8")).digest()[:6] for i in identities])
+
+
+def seeded_vectors(
+    seed_bytes: bytes,
+    slots: npt.NDArray[np.intp],
+    face_keys: Sequence[bytes],
+    similarities: _F64,
+) -> Vector:
+    """:func:`face_vectors` for a fixture load, bit-identical, without per-face objects.
+
+    ``seed_bytes``: each distinct seed as 8 big-endian bytes (< 2**64), joined; ``slots``: each
+    face's seed (an index into them); ``face_keys``: each face key, UTF-8; ``similarities``:
+    float64 in [0, 100], NaN for none. The identity bases are kept as int16 and normalised
+    block by block (no float64 matrix of all bases).
+    """
+    n = len(face_keys)
+    out = np.empty((n, DIM), dtype=np.float32)
+    if n == 0:
+        return out
+    shake = hashlib.shake_256
+    base_prefix = shake(_IDENTITY_DOMAIN)
+    digests: list[bytes] = []
+    add = digests.append
+    for at in range(0, len(seed_bytes), 8):
+        h = base_prefix.copy()
+        h.update(seed_bytes[at : at + 8])
+        add(h.digest(2 * DIM))
+    ints = np.frombuffer(b"".join(digests), dtype=">i2").reshape(-1, DIM)
+    del digests
+    prefix = shake(_FACE_DOMAIN)
+    keys: list[bytes] = []
+    add = keys.append
+    for key in face_keys:
+        h = prefix.copy()
+        h.update(key)
+        add(h.digest(DIM))
+    noise = np.frombuffer(b"".join(keys), dtype=np.int8).reshape(n, DIM)
+    del keys
+    pinned = ~np.isnan(similarities)
+    alpha, beta = _coefficients(pinned, np.where(pinned, similarities, 0.0))
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
-        nz = noise[start:stop].astype(np.float64)
-        b = bases[slots[start:stop]]
-        p = _rowsum(nz * b)
-        nn = np.sum(nz * nz, axis=1)  # integers < 2**53: exact in any order
-        rho = np.sqrt(nn - p * p)
-        coef_n = beta[start:stop] / rho
-        coef_b = alpha[start:stop] - coef_n * p
-        out[start:stop] = coef_b[:, None] * b + coef_n[:, None] * nz
+        raw = ints[slots[start:stop]].astype(np.float64)
+        norms = np.sqrt(np.sum(raw * raw, axis=1))  # sums of integers < 2**53: exact
+        _mix(out[start:stop], raw / norms[:, None], noise[start:stop], alpha, beta, start)
     return out
 
 

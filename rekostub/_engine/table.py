@@ -27,7 +27,7 @@ from typing import Any, Optional, Union, overload
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FaceTable", "StrTable", "id_bytes", "id_text", "user_key"]
+__all__ = ["FaceTable", "StrTable", "assemble_table", "id_bytes", "id_text", "user_key"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -319,14 +319,28 @@ def build_table(
         ),
     }
     columns.update(FaceTable.sort_columns(columns["fid"]))
+    return assemble_table(
+        collection_id, columns, user_names, list(idents), list(exts), raw_embeddings
+    )
+
+
+def assemble_table(
+    collection_id: str,
+    columns: dict[str, npt.NDArray[Any]],
+    user_names: Sequence[str],
+    identities: Sequence[str],
+    externals: Sequence[str],
+    raw_embeddings: Mapping[int, tuple[float, ...]],
+) -> FaceTable:
+    """A table from its finished columns (``order`` / ``sorted_fid`` included), made read-only."""
     for array in columns.values():
         array.flags.writeable = False
     return FaceTable(
         collection_id,
         columns,
         StrTable(*StrTable.encode(user_names)),
-        StrTable(*StrTable.encode(list(idents))),
-        StrTable(*StrTable.encode(list(exts))),
+        StrTable(*StrTable.encode(identities)),
+        StrTable(*StrTable.encode(externals)),
         raw_embeddings,
     )
 

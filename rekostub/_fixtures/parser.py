@@ -16,6 +16,7 @@ from typing import Any, NoReturn, Optional
 
 from rekostub._common.errors import FixtureError
 from rekostub._engine.table import KIND_EMBEDDING, KIND_IDENTITY, KIND_SEED, build_table
+from rekostub._fixtures.columns import fast_table
 from rekostub._fixtures.options import _OptionsChecker
 from rekostub._fixtures.specs import (
     DEFAULT_FACE_MODEL_VERSION,
@@ -202,6 +203,10 @@ class _Parser(_OptionsChecker):
             note(exc)
         users = tuple(users_raw)
         self.check_user_ids(cid, users)
+        if len(problems) == before:  # the common shapes, checked a column at once
+            table = fast_table(cid, users, users_raw, loose_raw)
+            if table is not None:
+                return CollectionSpec(cid, version, table, region)
         self._embedded = 0
         faces: list[FaceSpec] = []
         add = faces.append

@@ -1,0 +1,168 @@
+"""A collection's faces straight to columns: the fast path of a fixture load.
+
+:func:`fast_table` builds the :class:`FaceTable` of a collection whose faces all have the
+common shapes (``{"identity": ...}``, maybe with ``similarity`` / ``external_image_id``, or
+``{}`` for a user's own identity) without a Python object per face: one pass gathers the
+values, whole columns are checked at once, the generated ids, identity seeds and vectors are
+derived in batches (one hash call per id, no intermediate strings). It returns None -- and the
+caller runs the face-by-face checker, which reports the first bad face exactly -- for any other
+shape, any value that fails a check, or a face id used twice. The table is bit-identical to
+the checker's (tests/test_fixture_columns.py compares them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from rekostub._engine.embedding import identity_seed_bytes, seeded_vectors
+from rekostub._engine.table import KIND_IDENTITY, FaceTable, assemble_table
+from rekostub._fixtures.faces import _EXTERNAL_IMAGE_ID
+from rekostub._fixtures.specs import _NAMESPACE_BYTES, MAX_FACES_PER_USER
+from rekostub._fixtures.text import _is_number
+
+_FAST_KEYS = frozenset({"identity", "similarity", "external_image_id"})
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+# Where the 32 hex digits of a UUID go in its 36 characters (the rest are dashes).
+_DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)], dtype=np.intp)
+
+
+def fast_table(
+    cid: str, users: tuple[str, ...], users_raw: Mapping[Any, Any], loose_raw: Any
+) -> Optional[FaceTable]:
+    """The table of a collection with checked user ids, or None (see the module docstring)."""
+    counts: list[int] = []
+    identities: list[Any] = []
+    keys: list[bytes] = []  # "<cid>/<uid>/<index>": what the generated ids are derived from
+    sims: dict[int, Any] = {}
+    exts: dict[int, Any] = {}
+    add_identity = identities.append
+    add_key = keys.append
+    for uid, user in users_raw.items():
+        if user is None:
+            counts.append(0)
+            continue
+        if type(user) is not dict or not user.keys() <= {"faces"}:
+            return None
+        faces = user.get("faces")
+        if faces is None:
+            counts.append(0)
+            continue
+        if type(faces) is not list or len(faces) > MAX_FACES_PER_USER:
+            return None
+        counts.append(len(faces))
+        prefix = f"{cid}/{uid}/"
+        for index, raw in enumerate(faces):
+            if type(raw) is not dict:
+                return None
+            if len(raw) == 1 and "identity" in raw:
+                identity = raw["identity"]
+            else:
+                if not raw.keys() <= _FAST_KEYS:
+                    return None
+                identity = raw.get("identity")
+                if identity is None:
+                    identity = uid
+                row = len(keys)
+                if raw.get("similarity") is not None:
+                    sims[row] = raw["similarity"]
+                if raw.get("external_image_id") is not None:
+                    exts[row] = raw["external_image_id"]
+            add_identity(identity)
+            add_key(f"{prefix}{index}".encode())
+    n_user = len(keys)
+    if loose_raw:
+        if type(loose_raw) is not list:
+            return None
+        for index, raw in enumerate(loose_raw):
+            if type(raw) is not dict or not raw.keys() <= _FAST_KEYS:
+                return None
+            identity = raw.get("identity")
+            if identity is None:
+                return None
+            row = len(keys)
+            if raw.get("similarity") is not None:
+                sims[row] = raw["similarity"]
+            if raw.get("external_image_id") is not None:
+                exts[row] = raw["external_image_id"]
+            add_identity(identity)
+            add_key(f"{cid}//{index}".encode())
+    n = len(keys)
+
+    # Whole columns checked at once; the checker reports the first bad face.
+    slot_of: dict[str, int] = {}
+    try:
+        slots = np.fromiter((slot_of.setdefault(i, len(slot_of)) for i in identities), np.intp, n)
+    except TypeError:  # an unhashable identity
+        return None
+    del identities
+    if not set(map(type, slot_of)) <= {str} or "" in slot_of:
+        return None
+    sim = np.full(n, np.nan)
+    for row, value in sims.items():
+        if not _is_number(value) or not 0 <= value <= 100:  # NaN fails too
+            return None
+        sim[row] = float(value)
+    ext = np.full(n, -1, dtype=np.int32)
+    ext_codes: dict[str, int] = {}
+    for row, value in exts.items():
+        if type(value) is not str or not _EXTERNAL_IMAGE_ID(value):
+            return None
+        ext[row] = ext_codes.setdefault(value, len(ext_codes))
+
+    # Generated ids: det_uuid(key) and name_uuid("image:" + key) as 16 raw bytes.
+    sha256, sha1 = hashlib.sha256, hashlib.sha1
+    fid = _uuid_bytes(b"".join([sha256(k).digest()[:16] for k in keys]), n, 0x40)
+    image = _NAMESPACE_BYTES + b"image:"
+    img = _uuid_bytes(b"".join([sha1(image + k).digest()[:16] for k in keys]), n, 0x50)
+    del keys
+    fid_col = fid.view("S16").reshape(n)
+    order = np.argsort(fid_col, kind="stable").astype(np.int64)
+    sorted_fid = fid_col[order]
+    if n > 1 and bool(np.any(sorted_fid[1:] == sorted_fid[:-1])):
+        return None  # a face id used twice: the checker says where
+
+    seed_bytes = identity_seed_bytes(list(slot_of))
+    text = _uuid_text(fid).tobytes()  # each face's vector key: its FaceId string
+    vec = seeded_vectors(
+        seed_bytes, slots, [text[at : at + 36] for at in range(0, 36 * n, 36)], sim
+    )
+    user = np.full(n, -1, dtype=np.int32)
+    user[:n_user] = np.repeat(np.arange(len(users), dtype=np.int32), counts)
+    columns: dict[str, npt.NDArray[Any]] = {
+        "fid": fid_col,
+        "img": img.view("S16").reshape(n),
+        "user": user,
+        "vec": vec,
+        "kind": np.full(n, KIND_IDENTITY, dtype=np.int8),
+        "seed": np.frombuffer(seed_bytes, dtype=">u8").astype(np.uint64)[slots],
+        "sim": sim,
+        "ident": slots.astype(np.int32),
+        "ext": ext,
+        "order": order,
+        "sorted_fid": sorted_fid,
+    }
+    return assemble_table(cid, columns, users, list(slot_of), list(ext_codes), {})
+
+
+def _uuid_bytes(raw: bytes, n: int, version: int) -> npt.NDArray[np.uint8]:
+    """(n, 16) digests with the UUID version nibble and the RFC 4122 variant bits set."""
+    out: npt.NDArray[np.uint8] = np.frombuffer(raw, dtype=np.uint8).reshape(n, 16).copy()
+    out[:, 6] = (out[:, 6] & 0x0F) | version
+    out[:, 8] = (out[:, 8] & 0x3F) | 0x80
+    return out
+
+
+def _uuid_text(raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """(n, 36) ASCII: each row's lower-case UUID string."""
+    n = raw.shape[0]
+    digits = np.empty((n, 16, 2), dtype=np.uint8)
+    digits[:, :, 0] = _HEX[raw >> 4]
+    digits[:, :, 1] = _HEX[raw & 0x0F]
+    out = np.full((n, 36), ord("-"), dtype=np.uint8)
+    out[:, _DIGITS] = digits.reshape(n, 32)
+    return out
