@@ -57,6 +57,7 @@ _FACE_DOMAIN = b"rekostub/face/v1\x00"
 _NOISE_RADIUS = 4e-4  # |unpinned face - b| before normalisation, relative to |b| = 1
 _SEED_LIMIT = 1 << 64  # seeds are encoded as 8 bytes
 _CHUNK = 1024  # faces per vectorised block (keeps float64 temporaries in cache)
+_BLOCK = 512  # faces per block of a fixture load (hashes and arithmetic; see seeded_vectors)
 # A float32 vector whose squared norm is this close to 1 is already normalised: rounding an
 # exact float64 unit vector to float32 moves the squared norm by at most 2**-23.
 _UNIT_TOLERANCE = 2.0**-22
@@ -214,9 +215,10 @@ def seeded_vectors(
     """:func:`face_vectors` for a fixture load, bit-identical, without per-face objects.
 
     ``seed_bytes``: each distinct seed as 8 big-endian bytes (< 2**64), joined; ``slots``: each
-    face's seed (an index into them); ``face_keys``: each face key, UTF-8; ``similarities``:
-    float64 in [0, 100], NaN for none. The identity bases are kept as int16 and normalised
-    block by block (no float64 matrix of all bases).
+    face's seed (an index into them; fastest when seeds first appear in order); ``face_keys``:
+    each face key, UTF-8; ``similarities``: float64 in [0, 100], NaN for none. Everything runs
+    block by block -- hashes, bases, arithmetic -- so a block's data is still in cache when it
+    is used; the bases are kept as int16 (no float64 matrix of all bases).
     """
     n = len(face_keys)
     out = np.empty((n, DIM), dtype=np.float32)
@@ -224,30 +226,34 @@ def seeded_vectors(
         return out
     shake = hashlib.shake_256
     base_prefix = shake(_IDENTITY_DOMAIN)
-    digests: list[bytes] = []
-    add = digests.append
-    for at in range(0, len(seed_bytes), 8):
-        h = base_prefix.copy()
-        h.update(seed_bytes[at : at + 8])
-        add(h.digest(2 * DIM))
-    ints = np.frombuffer(b"".join(digests), dtype=">i2").reshape(-1, DIM)
-    del digests
     prefix = shake(_FACE_DOMAIN)
-    keys: list[bytes] = []
-    add = keys.append
-    for key in face_keys:
-        h = prefix.copy()
-        h.update(key)
-        add(h.digest(DIM))
-    noise = np.frombuffer(b"".join(keys), dtype=np.int8).reshape(n, DIM)
-    del keys
+    ints = np.empty((len(seed_bytes) // 8, DIM), dtype=">i2")
+    done = 0  # bases computed so far
     pinned = ~np.isnan(similarities)
     alpha, beta = _coefficients(pinned, np.where(pinned, similarities, 0.0))
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        raw = ints[slots[start:stop]].astype(np.float64)
+    digests: list[bytes] = []
+    add = digests.append
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        block = slots[start:stop]
+        need = int(block.max()) + 1
+        if need > done:
+            for at in range(8 * done, 8 * need, 8):
+                h = base_prefix.copy()
+                h.update(seed_bytes[at : at + 8])
+                add(h.digest(2 * DIM))
+            ints[done:need] = np.frombuffer(b"".join(digests), dtype=">i2").reshape(-1, DIM)
+            digests.clear()
+            done = need
+        for key in face_keys[start:stop]:
+            h = prefix.copy()
+            h.update(key)
+            add(h.digest(DIM))
+        noise = np.frombuffer(b"".join(digests), dtype=np.int8).reshape(-1, DIM)
+        digests.clear()
+        raw = ints[block].astype(np.float64)
         norms = np.sqrt(np.sum(raw * raw, axis=1))  # sums of integers < 2**53: exact
-        _mix(out[start:stop], raw / norms[:, None], noise[start:stop], alpha, beta, start)
+        _mix(out[start:stop], raw / norms[:, None], noise, alpha, beta, start)
     return out
 
 
