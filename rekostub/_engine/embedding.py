@@ -181,15 +181,35 @@ def face_vectors(
 def _mix(
     out: Vector, b: _F64, noise: npt.NDArray[np.int8], alpha: _F64, beta: _F64, at: int
 ) -> None:
-    """Rows ``alpha b + beta u`` of one block (faces ``at`` on) into ``out``."""
+    """Rows ``alpha b + beta u`` of one block (faces ``at`` on) into ``out``; ``b`` is scratch.
+
+    In place where it can be (the same IEEE operations, so the same bits, fewer temporaries).
+    """
     stop = at + out.shape[0]
     nz = noise.astype(np.float64)
-    p = _rowsum(nz * b)
-    nn = np.sum(nz * nz, axis=1)  # integers < 2**53: exact in any order
+    p = _rowsum_inplace(nz * b)
+    nn = np.einsum("ij,ij->i", nz, nz)  # sums of integers < 2**53: exact in any order
     rho = np.sqrt(nn - p * p)
     coef_n = beta[at:stop] / rho
     coef_b = alpha[at:stop] - coef_n * p
-    out[:] = coef_b[:, None] * b + coef_n[:, None] * nz
+    b *= coef_b[:, None]
+    nz *= coef_n[:, None]
+    b += nz
+    out[:] = b
+
+
+def _rowsum_inplace(x: _F64) -> _F64:
+    """:func:`rekostub._engine.matcher._rowsum` (the same additions in the same order), folding
+    ``x`` into its own left columns instead of allocating a new array per step."""
+    width = x.shape[1]
+    while width > 1:
+        half = width // 2
+        x[:, :half] += x[:, half : 2 * half]
+        if width % 2:
+            x[:, half] = x[:, width - 1]
+            half += 1
+        width = half
+    return x[:, 0].copy() if width == 1 else np.zeros(x.shape[0])
 
 
 def _coefficients(pinned: npt.NDArray[np.bool_], values: _F64) -> tuple[_F64, _F64]:
@@ -203,7 +223,12 @@ def _coefficients(pinned: npt.NDArray[np.bool_], values: _F64) -> tuple[_F64, _F
 def identity_seed_bytes(identities: Sequence[str]) -> bytes:
     """``identity_seed`` of each identity as 8 big-endian bytes, joined (one sha256 each)."""
     sha = hashlib.sha256
-    return b"".join([b"\0\0" + sha(i.encode("utf-8")).digest()[:6] for i in identities])
+    digests = np.frombuffer(
+        b"".join([sha(i.encode("utf-8")).digest() for i in identities]), dtype=np.uint8
+    ).reshape(-1, 32)
+    out = np.zeros((len(identities), 8), dtype=np.uint8)
+    out[:, 2:] = digests[:, :6]
+    return out.tobytes()
 
 
 def seeded_vectors(
@@ -252,8 +277,8 @@ def seeded_vectors(
         noise = np.frombuffer(b"".join(digests), dtype=np.int8).reshape(-1, DIM)
         digests.clear()
         raw = ints[block].astype(np.float64)
-        norms = np.sqrt(np.sum(raw * raw, axis=1))  # sums of integers < 2**53: exact
-        _mix(out[start:stop], raw / norms[:, None], noise, alpha, beta, start)
+        raw /= np.sqrt(np.einsum("ij,ij->i", raw, raw))[:, None]  # integer sums: exact
+        _mix(out[start:stop], raw, noise, alpha, beta, start)
     return out
 
 

@@ -77,10 +77,14 @@ class StrTable(Sequence[str]):
 
     @staticmethod
     def encode(items: Sequence[str]) -> tuple[bytes, IntArray]:
-        parts = [s.encode("utf-8") for s in items]
-        lengths = np.fromiter((len(p) for p in parts), np.int64, len(parts))
-        offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        offsets = np.zeros(len(items) + 1, dtype=np.int64)
+        blob = "".join(items).encode("utf-8")
+        lengths = np.fromiter(map(len, items), np.int64, len(items))
         np.cumsum(lengths, out=offsets[1:])
+        if int(offsets[-1]) == len(blob):  # ASCII: character lengths are byte lengths
+            return blob, offsets
+        parts = [s.encode("utf-8") for s in items]
+        np.cumsum(np.fromiter(map(len, parts), np.int64, len(parts)), out=offsets[1:])
         return b"".join(parts), offsets
 
     def __len__(self) -> int:

@@ -94,14 +94,15 @@ def fast_table(
     n = len(keys)
 
     # Whole columns checked at once; the checker reports the first bad face.
-    slot_of: dict[str, int] = {}
     try:
-        slots = np.fromiter((slot_of.setdefault(i, len(slot_of)) for i in identities), np.intp, n)
+        slot_of: dict[str, int] = dict.fromkeys(identities, 0)  # first-seen order
     except TypeError:  # an unhashable identity
         return None
-    del identities
     if not set(map(type, slot_of)) <= {str} or "" in slot_of:
         return None
+    slot_of.update(zip(slot_of, range(len(slot_of))))
+    slots = np.fromiter(map(slot_of.__getitem__, identities), np.intp, n)
+    del identities
     sim = np.full(n, np.nan)
     for row, value in sims.items():
         if not _is_number(value) or not 0 <= value <= 100:  # NaN fails too
@@ -116,9 +117,9 @@ def fast_table(
 
     # Generated ids: det_uuid(key) and name_uuid("image:" + key) as 16 raw bytes.
     sha256, sha1 = hashlib.sha256, hashlib.sha1
-    fid = _uuid_bytes(b"".join([sha256(k).digest()[:16] for k in keys]), n, 0x40)
+    fid = _uuid_bytes(b"".join([sha256(k).digest() for k in keys]), n, 32, 0x40)
     image = _NAMESPACE_BYTES + b"image:"
-    img = _uuid_bytes(b"".join([sha1(image + k).digest()[:16] for k in keys]), n, 0x50)
+    img = _uuid_bytes(b"".join([sha1(image + k).digest() for k in keys]), n, 20, 0x50)
     del keys
     fid_col = fid.view("S16").reshape(n)
     order = np.argsort(fid_col, kind="stable").astype(np.int64)
@@ -149,9 +150,11 @@ def fast_table(
     return assemble_table(cid, columns, users, list(slot_of), list(ext_codes), {})
 
 
-def _uuid_bytes(raw: bytes, n: int, version: int) -> npt.NDArray[np.uint8]:
-    """(n, 16) digests with the UUID version nibble and the RFC 4122 variant bits set."""
-    out: npt.NDArray[np.uint8] = np.frombuffer(raw, dtype=np.uint8).reshape(n, 16).copy()
+def _uuid_bytes(raw: bytes, n: int, size: int, version: int) -> npt.NDArray[np.uint8]:
+    """The first 16 bytes of n joined ``size``-byte digests, as (n, 16), with the UUID version
+    nibble and the RFC 4122 variant bits set."""
+    digests = np.frombuffer(raw, dtype=np.uint8).reshape(n, size)
+    out: npt.NDArray[np.uint8] = digests[:, :16].copy()
     out[:, 6] = (out[:, 6] & 0x0F) | version
     out[:, 8] = (out[:, 8] & 0x3F) | 0x80
     return out
