@@ -252,7 +252,9 @@ def seeded_vectors(
     shake = hashlib.shake_256
     base_prefix = shake(_IDENTITY_DOMAIN)
     prefix = shake(_FACE_DOMAIN)
-    ints = np.empty((len(seed_bytes) // 8, DIM), dtype=">i2")
+    # One seed per face, in order (slots == 0..n-1): no base is used twice, none is kept.
+    distinct = len(seed_bytes) // 8 == n and bool(np.array_equal(slots, np.arange(n)))
+    ints = np.empty((0 if distinct else len(seed_bytes) // 8, DIM), dtype=">i2")
     done = 0  # bases computed so far
     pinned = ~np.isnan(similarities)
     alpha, beta = _coefficients(pinned, np.where(pinned, similarities, 0.0))
@@ -267,8 +269,10 @@ def seeded_vectors(
                 h = base_prefix.copy()
                 h.update(seed_bytes[at : at + 8])
                 add(h.digest(2 * DIM))
-            ints[done:need] = np.frombuffer(b"".join(digests), dtype=">i2").reshape(-1, DIM)
+            fresh = np.frombuffer(b"".join(digests), dtype=">i2").reshape(-1, DIM)
             digests.clear()
+            if not distinct:
+                ints[done:need] = fresh
             done = need
         for key in face_keys[start:stop]:
             h = prefix.copy()
@@ -276,7 +280,7 @@ def seeded_vectors(
             add(h.digest(DIM))
         noise = np.frombuffer(b"".join(digests), dtype=np.int8).reshape(-1, DIM)
         digests.clear()
-        raw = ints[block].astype(np.float64)
+        raw = (fresh if distinct else ints[block]).astype(np.float64)
         raw /= np.sqrt(np.einsum("ij,ij->i", raw, raw))[:, None]  # integer sums: exact
         _mix(out[start:stop], raw, noise, alpha, beta, start)
     return out
