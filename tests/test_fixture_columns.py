@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,10 @@ def _document(n: int) -> dict[str, Any]:
                 face["similarity"] = (i % 101) if i % 2 else 55.5
             if i % 11 == 0:
                 face["external_image_id"] = f"img{i % 13}.jpg"
+            if i % 13 == 0:  # given ids (as a snapshot writes them), unique
+                face["face_id"] = str(uuid.UUID(int=i * 4 + j, version=4))
+            if i % 17 == 0:
+                face["image_id"] = str(uuid.UUID(int=i, version=5))
             faces.append(face)
         users[f"u-{i}"] = {"faces": faces} if i % 9 else (None if i % 2 else {})
     loose = [{"identity": "zz", "similarity": 12}, {"identity": "p3"}]
@@ -80,6 +85,13 @@ def test_fast_path_equals_the_checker(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"identity": ["x"]}, "users.u-7.faces[0].identity", "non-empty string"),
         ({"similarity": 101}, "users.u-7.faces[0].similarity", "from 0 to 100"),
         ({"external_image_id": "a b"}, "users.u-7.faces[0].external_image_id", "ExternalImageId"),
+        (
+            {"face_id": "3F1C2B9E-8A4D-4C6F-9B2E-5D7A1C0E4F88"},
+            "users.u-7.faces[0].face_id",
+            "lower case",
+        ),
+        ({"image_id": 7}, "users.u-7.faces[0].image_id", "lower-case UUID"),
+        ({"face_id": "3f1c2b9e-8a4d-4c6f-9b2e-5d7a1c0e4f88"}, "u-9.faces[0].face_id", "used twice"),
     ],
 )
 def test_a_bad_face_among_good_ones_is_reported_where_it_is(
@@ -87,6 +99,7 @@ def test_a_bad_face_among_good_ones_is_reported_where_it_is(
 ) -> None:
     users: dict[str, Any] = {f"u-{i}": {"faces": [{"identity": f"p{i}"}]} for i in range(20)}
     users["u-7"] = {"faces": [face]}
+    users["u-9"] = {"faces": [{"face_id": "3f1c2b9e-8a4d-4c6f-9b2e-5d7a1c0e4f88"}]}
     with pytest.raises(rekostub.FixtureError) as caught:
         rekostub.load_fixture({"collections": {"c": {"users": users}}})
     assert path in str(caught.value)

@@ -1,19 +1,20 @@
 """A collection's faces straight to columns: the fast path of a fixture load.
 
 :func:`fast_table` builds the :class:`FaceTable` of a collection whose faces all have the
-common shapes (``{"identity": ...}``, maybe with ``similarity`` / ``external_image_id``, or
-``{}`` for a user's own identity) without a Python object per face: one pass gathers the
-values, whole columns are checked at once, the generated ids, identity seeds and vectors are
-derived in batches (one hash call per id, no intermediate strings). It returns None -- and the
-caller runs the face-by-face checker, which reports the first bad face exactly -- for any other
-shape, any value that fails a check, or a face id used twice. The table is bit-identical to
+common shapes (``{"identity": ...}``, maybe with ``similarity``, ``external_image_id``,
+``face_id`` and ``image_id``, or ``{}`` for a user's own identity) without a Python object per
+face: one pass gathers the values, whole columns are checked at once, the generated ids,
+identity seeds and vectors are derived in batches (one hash call per id, no intermediate
+strings). It returns None -- and the caller runs the face-by-face checker, which reports the
+first bad face exactly -- for any other shape, any value that fails a check, or a face id used
+twice. The table is bit-identical to
 the checker's (tests/test_fixture_columns.py compares them).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 import numpy as np
@@ -21,11 +22,12 @@ import numpy.typing as npt
 
 from rekostub._engine.embedding import identity_seed_bytes, seeded_vectors
 from rekostub._engine.table import KIND_IDENTITY, FaceTable, assemble_table
-from rekostub._fixtures.faces import _EXTERNAL_IMAGE_ID
+from rekostub._fixtures.faces import _EXTERNAL_IMAGE_ID, _UUID
 from rekostub._fixtures.specs import _NAMESPACE_BYTES, MAX_FACES_PER_USER
 from rekostub._fixtures.text import _is_number
 
-_FAST_KEYS = frozenset({"identity", "similarity", "external_image_id"})
+_FAST_KEYS = frozenset({"identity", "similarity", "external_image_id", "face_id", "image_id"})
+_OPTIONAL = ("similarity", "external_image_id", "face_id", "image_id")
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # Where the 32 hex digits of a UUID go in its 36 characters (the rest are dashes).
 _DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)], dtype=np.intp)
@@ -38,8 +40,10 @@ def fast_table(
     counts: list[int] = []
     identities: list[Any] = []
     keys: list[bytes] = []  # "<cid>/<uid>/<index>": what the generated ids are derived from
+    # row -> value of each optional key, for the faces that give it
     sims: dict[int, Any] = {}
     exts: dict[int, Any] = {}
+    given: tuple[dict[int, Any], ...] = (sims, exts, {}, {})
     add_identity = identities.append
     add_key = keys.append
     for uid, user in users_raw.items():
@@ -67,11 +71,7 @@ def fast_table(
                 identity = raw.get("identity")
                 if identity is None:
                     identity = uid
-                row = len(keys)
-                if raw.get("similarity") is not None:
-                    sims[row] = raw["similarity"]
-                if raw.get("external_image_id") is not None:
-                    exts[row] = raw["external_image_id"]
+                _optional(raw, len(keys), given)
             add_identity(identity)
             add_key(f"{prefix}{index}".encode())
     n_user = len(keys)
@@ -84,11 +84,7 @@ def fast_table(
             identity = raw.get("identity")
             if identity is None:
                 return None
-            row = len(keys)
-            if raw.get("similarity") is not None:
-                sims[row] = raw["similarity"]
-            if raw.get("external_image_id") is not None:
-                exts[row] = raw["external_image_id"]
+            _optional(raw, len(keys), given)
             add_identity(identity)
             add_key(f"{cid}//{index}".encode())
     n = len(keys)
@@ -115,11 +111,16 @@ def fast_table(
             return None
         ext[row] = ext_codes.setdefault(value, len(ext_codes))
 
+    fids, imgs = given[2], given[3]
+    for value in (*fids.values(), *imgs.values()):
+        if type(value) is not str or not _UUID(value):
+            return None
+
     # Generated ids: det_uuid(key) and name_uuid("image:" + key) as 16 raw bytes.
     sha256, sha1 = hashlib.sha256, hashlib.sha1
-    fid = _uuid_bytes(b"".join([sha256(k).digest() for k in keys]), n, 32, 0x40)
     image = _NAMESPACE_BYTES + b"image:"
-    img = _uuid_bytes(b"".join([sha1(image + k).digest() for k in keys]), n, 20, 0x50)
+    fid = _ids(n, fids, lambda ks: [sha256(k).digest() for k in ks], keys, 32, 0x40)
+    img = _ids(n, imgs, lambda ks: [sha1(image + k).digest() for k in ks], keys, 20, 0x50)
     del keys
     fid_col = fid.view("S16").reshape(n)
     order = np.argsort(fid_col, kind="stable").astype(np.int64)
@@ -148,6 +149,42 @@ def fast_table(
         "sorted_fid": sorted_fid,
     }
     return assemble_table(cid, columns, users, list(slot_of), list(ext_codes), {})
+
+
+def _optional(raw: dict[str, Any], row: int, given: tuple[dict[int, Any], ...]) -> None:
+    """Note ``raw``'s optional values (those not None) under ``row``."""
+    get = raw.get
+    for key, values in zip(_OPTIONAL, given):
+        value = get(key)
+        if value is not None:
+            values[row] = value
+
+
+def _ids(
+    n: int,
+    given: dict[int, str],
+    digest: Callable[[list[bytes]], list[bytes]],
+    keys: list[bytes],
+    size: int,
+    version: int,
+) -> npt.NDArray[np.uint8]:
+    """(n, 16) UUID bytes: the given ids (checked UUID strings), the others generated from the
+    digests of their keys."""
+    if not given:
+        return _uuid_bytes(b"".join(digest(keys)), n, size, version)
+    out = np.empty((n, 16), dtype=np.uint8)
+    rows = np.fromiter(given, np.intp, len(given))
+    out[rows] = np.frombuffer(
+        bytes.fromhex("".join(given.values()).replace("-", "")), dtype=np.uint8
+    ).reshape(-1, 16)
+    todo = np.ones(n, dtype=bool)
+    todo[rows] = False
+    rest = np.flatnonzero(todo)
+    if rest.size:
+        out[rest] = _uuid_bytes(
+            b"".join(digest([keys[r] for r in rest.tolist()])), int(rest.size), size, version
+        )
+    return out
 
 
 def _uuid_bytes(raw: bytes, n: int, size: int, version: int) -> npt.NDArray[np.uint8]:
