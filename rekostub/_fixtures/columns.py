@@ -27,6 +27,7 @@ from rekostub._fixtures.specs import _NAMESPACE_BYTES, MAX_FACES_PER_USER
 from rekostub._fixtures.text import _is_number
 
 _FAST_KEYS = frozenset({"identity", "similarity", "external_image_id", "face_id", "image_id"})
+_USER_KEYS = frozenset({"faces"})
 _OPTIONAL = ("similarity", "external_image_id", "face_id", "image_id")
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # Where the 32 hex digits of a UUID go in its 36 characters (the rest are dashes).
@@ -50,7 +51,7 @@ def fast_table(
         if user is None:
             counts.append(0)
             continue
-        if type(user) is not dict or not user.keys() <= {"faces"}:
+        if type(user) is not dict or not user.keys() <= _USER_KEYS:
             return None
         faces = user.get("faces")
         if faces is None:
@@ -96,8 +97,11 @@ def fast_table(
         return None
     if not set(map(type, slot_of)) <= {str} or "" in slot_of:
         return None
-    slot_of.update(zip(slot_of, range(len(slot_of))))
-    slots = np.fromiter(map(slot_of.__getitem__, identities), np.intp, n)
+    if len(slot_of) == n:  # one face per identity: the slots are the rows
+        slots = np.arange(n, dtype=np.intp)
+    else:
+        slot_of.update(zip(slot_of, range(len(slot_of))))
+        slots = np.fromiter(map(slot_of.__getitem__, identities), np.intp, n)
     del identities
     sim = np.full(n, np.nan)
     for row, value in sims.items():
