@@ -181,13 +181,16 @@ def face_vectors(
 def _mix(
     out: Vector, b: _F64, noise: npt.NDArray[np.int8], alpha: _F64, beta: _F64, at: int
 ) -> None:
-    """Rows ``alpha b + beta u`` of one block (faces ``at`` on) into ``out``; ``b`` is scratch.
+    """Rows ``alpha b + beta u`` of one block (faces ``at`` on) into ``out``; ``b`` is scratch."""
+    _mix_into(out, b, noise.astype(np.float64), np.empty_like(b), alpha, beta, at)
 
-    In place where it can be (the same IEEE operations, so the same bits, fewer temporaries).
-    """
+
+def _mix_into(out: Vector, b: _F64, nz: _F64, tmp: _F64, alpha: _F64, beta: _F64, at: int) -> None:
+    """:func:`_mix` with the noise already as float64 in ``nz``; ``b``, ``nz`` and ``tmp`` are
+    scratch (the same IEEE operations as the formula, so the same bits, no temporaries)."""
     stop = at + out.shape[0]
-    nz = noise.astype(np.float64)
-    p = _rowsum_inplace(nz * b)
+    np.multiply(nz, b, out=tmp)
+    p = _rowsum_inplace(tmp)
     nn = np.einsum("ij,ij->i", nz, nz)  # sums of integers < 2**53: exact in any order
     rho = np.sqrt(nn - p * p)
     coef_n = beta[at:stop] / rho
@@ -260,8 +263,10 @@ def seeded_vectors(
     alpha, beta = _coefficients(pinned, np.where(pinned, similarities, 0.0))
     digests: list[bytes] = []
     add = digests.append
+    scratch = np.empty((3, min(n, _BLOCK), DIM))  # bases, noise, products: reused per block
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
+        raw, nz, tmp = scratch[:, : stop - start]
         block = slots[start:stop]
         need = int(block.max()) + 1
         if need > done:
@@ -278,11 +283,11 @@ def seeded_vectors(
             h = prefix.copy()
             h.update(key)
             add(h.digest(DIM))
-        noise = np.frombuffer(b"".join(digests), dtype=np.int8).reshape(-1, DIM)
+        nz[:] = np.frombuffer(b"".join(digests), dtype=np.int8).reshape(-1, DIM)
         digests.clear()
-        raw = (fresh if distinct else ints[block]).astype(np.float64)
+        raw[:] = fresh if distinct else ints[block]
         raw /= np.sqrt(np.einsum("ij,ij->i", raw, raw))[:, None]  # integer sums: exact
-        _mix(out[start:stop], raw, noise, alpha, beta, start)
+        _mix_into(out[start:stop], raw, nz, tmp, alpha, beta, start)
     return out
 
 
