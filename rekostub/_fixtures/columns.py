@@ -29,9 +29,8 @@ from rekostub._fixtures.text import _is_number
 _FAST_KEYS = frozenset({"identity", "similarity", "external_image_id", "face_id", "image_id"})
 _USER_KEYS = frozenset({"faces"})
 _OPTIONAL = ("similarity", "external_image_id", "face_id", "image_id")
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-# Where the 32 hex digits of a UUID go in its 36 characters (the rest are dashes).
-_DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)], dtype=np.intp)
+# Where the 32 hex digits of a UUID go in its 36 characters: (start, stop, first digit).
+_GROUPS = ((0, 8, 0), (9, 13, 8), (14, 18, 12), (19, 23, 16), (24, 36, 20))
 
 
 def fast_table(
@@ -204,9 +203,9 @@ def _uuid_bytes(raw: bytes, n: int, size: int, version: int) -> npt.NDArray[np.u
 def _uuid_text(raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """(n, 36) ASCII: each row's lower-case UUID string."""
     n = raw.shape[0]
-    digits = np.empty((n, 16, 2), dtype=np.uint8)
-    digits[:, :, 0] = _HEX[raw >> 4]
-    digits[:, :, 1] = _HEX[raw & 0x0F]
+    digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype=np.uint8)
+    digits = digits.reshape(n, 32)
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
-    out[:, _DIGITS] = digits.reshape(n, 32)
+    for start, stop, at in _GROUPS:  # 8-4-4-4-12 digits between the dashes
+        out[:, start:stop] = digits[:, at : at + stop - start]
     return out
