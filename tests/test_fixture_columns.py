@@ -104,3 +104,25 @@ def test_a_bad_face_among_good_ones_is_reported_where_it_is(
         rekostub.load_fixture({"collections": {"c": {"users": users}}})
     assert path in str(caught.value)
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("distinct", [True, False])
+def test_block_vectors_equal_face_vectors(distinct: bool) -> None:
+    """The fixture path's vectors are face_vector's, bit for bit, across several blocks."""
+    from rekostub._engine.embedding import face_vectors, seeded_vectors
+
+    n = 1500
+    seeds = list(range(n)) if distinct else [(i * 7919) % 37 for i in range(n)]
+    order = list(dict.fromkeys(seeds))
+    slots = np.array([order.index(s) for s in seeds], dtype=np.intp)
+    keys = [f"face-{i}" for i in range(n)]
+    sims = [None if i % 4 else (i % 101) * 0.99 for i in range(n)]
+    got = seeded_vectors(
+        b"".join(s.to_bytes(8, "big") for s in order),
+        slots,
+        [k.encode() for k in keys],
+        np.array([np.nan if s is None else s for s in sims]),
+    )
+    want = face_vectors(seeds, keys, sims)
+    assert got.dtype == want.dtype
+    assert got.tobytes() == want.tobytes()
