@@ -21,6 +21,15 @@ from rekostub._validation.messages import (
 from rekostub._validation.nodes import _Any, _Node, _Scalar
 
 
+def _not_a(value: Any, kind: str, path: str, problems: list[str], wire: bool) -> Any:
+    """``value`` is not a ``kind``: raised on the wire (SerializationException), else noted."""
+    exc = _mismatch(value, kind)
+    if wire:
+        raise exc
+    problems.append(exc.item(value, path))
+    return value
+
+
 class _Structure(_Node):
     __slots__ = ("members",)
 
@@ -31,11 +40,7 @@ class _Structure(_Node):
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not isinstance(value, Mapping):
-            exc = _mismatch(value, "structure")
-            if wire:
-                raise exc
-            problems.append(exc.item(value, path))
-            return value
+            return _not_a(value, "structure", path, problems, wire)
         out: Any = value
         prefix = path + "." if path else ""
         get = value.get
@@ -161,11 +166,7 @@ class _List(_Sized):
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not (isinstance(value, list) or (not wire and isinstance(value, tuple))):
-            exc = _mismatch(value, "list")
-            if wire:
-                raise exc
-            problems.append(exc.item(value, path))
-            return value
+            return _not_a(value, "list", path, problems, wire)
         if self.max is not None or self.min is not None:
             _size_problem(self, value, path, problems)
         items = ((index, index + 1, item) for index, item in enumerate(value))
@@ -188,11 +189,7 @@ class _Map(_Sized):
 
     def walk(self, value: Any, path: str, problems: list[str], wire: bool) -> Any:
         if not isinstance(value, Mapping):
-            exc = _mismatch(value, "map")
-            if wire:
-                raise exc
-            problems.append(exc.item(value, path))
-            return value
+            return _not_a(value, "map", path, problems, wire)
         if self.max is not None or self.min is not None:
             _size_problem(self, value, path, problems)
         key_node = self.key
